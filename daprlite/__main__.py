@@ -1,0 +1,5 @@
+"""`python -m daprlite` runs the CLI."""
+
+from daprlite.cli import main
+
+main()

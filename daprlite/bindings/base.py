@@ -1,0 +1,80 @@
+"""The contracts every binding type implements, and the values that cross them.
+
+A binding type is one class. daprd creates a separate instance for each direction a component
+is used in, and so does daprlite: `init` is called once per instance, then either `invoke`
+(output) or `start` (input), and finally `close`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from daprlite.components.model import Component
+
+
+@dataclass(frozen=True, slots=True)
+class InvokeRequest:
+    data: bytes
+    metadata: Mapping[str, str]
+    operation: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvokeResponse:
+    data: bytes = b""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BindingEvent:
+    """One message read by an input binding, on its way to the app."""
+
+    data: bytes
+    metadata: Mapping[str, str]
+
+
+# Delivers one event to the app. Returns normally when the app accepted it (2xx); raises
+# DeliveryError when it did not. The binding decides what a failure means (retry, skip).
+EventHandler = Callable[[BindingEvent], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """The app did not accept an event; the message says why, as daprd words it."""
+
+
+class OutputBinding(Protocol):
+    async def init(self, component: Component) -> None:
+        """Validate metadata and connect. Raises MetadataError or ComponentInitError."""
+
+    def operations(self) -> Sequence[str]:
+        """The operations `invoke` accepts, e.g. ["create"]."""
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse | None:
+        """Do one operation. None means "nothing to return" (HTTP 204).
+
+        Raises BindingInvokeError when the work failed; must not hang without bound.
+        """
+
+    async def close(self) -> None:
+        """Finish or fail what is in flight, then release connections."""
+
+
+class InputBinding(Protocol):
+    async def init(self, component: Component) -> None:
+        """Validate metadata and connect. Raises MetadataError or ComponentInitError."""
+
+    async def start(self, handler: EventHandler) -> None:
+        """Begin reading; return once reading is *ready* (e.g. partitions assigned).
+
+        Events then flow to `handler` from background tasks until `close`. A message is
+        acknowledged to the source only after `handler` returned for it.
+        """
+
+    async def close(self) -> None:
+        """Stop reading, let the event in flight finish, acknowledge what was handled."""
+
+
+InputFactory = Callable[[], InputBinding]
+OutputFactory = Callable[[], OutputBinding]

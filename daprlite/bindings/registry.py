@@ -1,0 +1,75 @@
+"""Which binding types exist, which directions each supports, and how to create them.
+
+Types are registered by import string so that adding one never touches the runtime and an
+unused type costs no import at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from daprlite.bindings.base import InputBinding, OutputBinding
+
+Direction = Literal["input", "output"]
+
+# daprd maps "", "v0" and "v1" to a type's first registration.
+_FIRST_VERSIONS = frozenset({"", "v0", "v1"})
+
+
+@dataclass(frozen=True, slots=True)
+class BindingType:
+    input_class: str | None  # "module:Class"
+    output_class: str | None
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        found: list[Direction] = []
+        if self.input_class:
+            found.append("input")
+        if self.output_class:
+            found.append("output")
+        return tuple(found)
+
+
+BUILTINS: Mapping[str, BindingType] = {
+    "bindings.kafka": BindingType(
+        input_class="daprlite.bindings.kafka.consumer:KafkaInput",
+        output_class="daprlite.bindings.kafka.producer:KafkaOutput",
+    ),
+}
+
+
+class BindingRegistry:
+    def __init__(self, types: Mapping[str, BindingType] = BUILTINS) -> None:
+        # daprd looks component types up case-insensitively.
+        self._types = {name.lower(): kind for name, kind in types.items()}
+
+    def supported_types(self) -> list[str]:
+        return sorted(self._types)
+
+    def supports(self, type_name: str, version: str) -> bool:
+        return type_name.lower() in self._types and version.lower() in _FIRST_VERSIONS
+
+    def directions(self, type_name: str) -> tuple[Direction, ...]:
+        return self._types[type_name.lower()].directions
+
+    def create_input(self, type_name: str) -> InputBinding:
+        target = self._types[type_name.lower()].input_class
+        assert target, f"{type_name} has no input side"
+        instance: InputBinding = _load(target)()
+        return instance
+
+    def create_output(self, type_name: str) -> OutputBinding:
+        target = self._types[type_name.lower()].output_class
+        assert target, f"{type_name} has no output side"
+        instance: OutputBinding = _load(target)()
+        return instance
+
+
+def _load(target: str) -> type:
+    module_name, _, attr = target.partition(":")
+    cls: type = getattr(importlib.import_module(module_name), attr)
+    return cls

@@ -1,0 +1,45 @@
+"""A component as loaded from YAML: identity, metadata and where it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One `kind: Component` document.
+
+    `metadata` maps each `spec.metadata[].name` to its value as a string (YAML scalars are
+    turned into text the way daprd reads them); `metadata_lines` keeps the line of each
+    entry so later errors can point at it.
+    """
+
+    name: str
+    type: str
+    version: str
+    metadata: Mapping[str, str]
+    file: Path
+    line: int
+    scopes: tuple[str, ...] = ()
+    ignore_errors: bool = False
+    init_timeout_seconds: float = 5.0
+    metadata_lines: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def log_name(self) -> str:
+        """The form daprd uses in logs: `sample-topic (bindings.kafka/v1)`."""
+        return f"{self.name} ({self.type}/{self.version})"
+
+    @property
+    def category(self) -> str:
+        return self.type.split(".", 1)[0]
+
+    def where(self, key: str | None = None) -> str:
+        """`file:line` of the component, or of one metadata entry when it is known."""
+        line = self.metadata_lines.get(key, self.line) if key else self.line
+        return f"{self.file}:{line}"
+
+    def scoped_to(self, app_id: str) -> bool:
+        return not self.scopes or app_id in self.scopes
