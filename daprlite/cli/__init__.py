@@ -1,0 +1,39 @@
+"""The `daprlite` command: one Typer app, one module per verb group."""
+
+from __future__ import annotations
+
+import typer
+
+from daprlite import __version__
+from daprlite.cli import broker, components, run
+
+app = typer.Typer(
+    name="daprlite",
+    help="The `dapr run` workflow for Dapr bindings, without Dapr, Docker or Kubernetes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"daprlite {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-v", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """daprlite: Dapr bindings locally."""
+
+
+run.register(app)
+components.register(app)
+broker.register(app)
+
+
+def main() -> None:
+    app()
