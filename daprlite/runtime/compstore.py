@@ -1,0 +1,44 @@
+"""The live bindings of one sidecar, by component name, and what /v1.0/metadata reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from daprlite.bindings.base import InputBinding, OutputBinding
+from daprlite.components.model import Component
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentInfo:
+    """What `GET /v1.0/metadata` lists for one component."""
+
+    name: str
+    type: str
+    version: str
+    capabilities: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class CompStore:
+    components: list[Component] = field(default_factory=list)
+    outputs: dict[str, OutputBinding] = field(default_factory=dict)
+    inputs: dict[str, InputBinding] = field(default_factory=dict)
+
+    def output(self, name: str) -> OutputBinding | None:
+        # Exact, case-sensitive lookup, as daprd does.
+        return self.outputs.get(name)
+
+    def describe(self) -> list[ComponentInfo]:
+        infos = []
+        for component in self.components:
+            capabilities: list[str] = []
+            if component.name in self.inputs:
+                capabilities.append("INPUT_BINDING")
+            if component.name in self.outputs:
+                capabilities.append("OUTPUT_BINDING")
+            infos.append(
+                ComponentInfo(
+                    component.name, component.type, component.version, tuple(capabilities)
+                )
+            )
+        return infos
