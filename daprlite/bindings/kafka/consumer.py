@@ -1,0 +1,219 @@
+"""Kafka input binding: a consumer-group member that hands each partition to its own worker.
+
+confluent-kafka's Consumer blocks, so one daemon thread owns every consume(), pause/resume
+and rebalance callback; messages cross to the event loop with `call_soon_threadsafe`, and
+offsets come back through `store_offsets` (thread-safe in librdkafka) and auto-commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_INVALID,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+
+from daprlite.bindings.base import EventHandler
+from daprlite.bindings.kafka.partition import PartitionWorker
+from daprlite.bindings.kafka.settings import KafkaSettings
+from daprlite.components.model import Component
+from daprlite.errors import ComponentInitError, MetadataError
+
+log = logging.getLogger("daprlite.bindings.kafka")
+
+_BATCH = 500
+_POLL_SECONDS = 0.1
+# A partition whose worker has this many messages waiting is paused until it drains below
+# half of it: memory stays bounded however slow the app is.
+_HIGH_WATER = 1000
+_ASSIGN_TIMEOUT = 60.0
+_STOP_GRACE = 5.0
+
+
+class KafkaInput:
+    def __init__(self) -> None:
+        self._settings: KafkaSettings | None = None
+        self._component = ""
+        self._consumer: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handler: EventHandler | None = None
+        self._workers: dict[tuple[str, int], PartitionWorker] = {}
+        self._paused: set[tuple[str, int]] = set()
+        self._assigned = asyncio.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    async def init(self, component: Component) -> None:
+        self._settings = settings = KafkaSettings.from_component(component)
+        self._component = component.log_name
+        if not settings.topics:
+            log.warning("kafka binding %s: no topic defined, input will not start", component.name)
+            return
+        if not settings.consumer_group:
+            raise MetadataError(component.name, "consumerGroup", "is required to read topics")
+        self._loop = asyncio.get_running_loop()
+        self._consumer = Consumer(
+            settings.client_config()
+            | {
+                "group.id": settings.consumer_group,
+                "enable.auto.commit": True,
+                "auto.commit.interval.ms": 1000,
+                # Offsets are stored by the partition workers after the app's 2xx, never
+                # automatically when a message is merely fetched.
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest" if settings.initial_offset == "oldest" else "latest",
+                # Like sarama, let the broker create a topic the component names.
+                "allow.auto.create.topics": True,
+                "heartbeat.interval.ms": int(settings.heartbeat_interval * 1000),
+                "session.timeout.ms": int(settings.session_timeout * 1000),
+                "reconnect.backoff.ms": max(int(settings.consume_retry_interval * 1000), 1),
+            }
+        )
+        try:
+            await self._loop.run_in_executor(None, self._consumer.list_topics, None, 10.0)
+        except KafkaException as exc:
+            raise ComponentInitError(
+                component.log_name,
+                f"kafka: cannot reach brokers {','.join(settings.brokers)}: {exc.args[0].str()}",
+            ) from exc
+
+    async def start(self, handler: EventHandler) -> None:
+        if self._consumer is None or self._settings is None:
+            return  # no topics: nothing to read
+        self._handler = handler
+        self._consumer.subscribe(
+            list(self._settings.topics), on_assign=self._on_assign, on_revoke=self._on_revoke,
+            on_lost=self._on_revoke,
+        )
+        self._thread = threading.Thread(
+            target=self._poll_loop, name=f"kafka-consumer-{self._component}", daemon=True
+        )
+        self._thread.start()
+        try:
+            await asyncio.wait_for(self._assigned.wait(), _ASSIGN_TIMEOUT)
+        except TimeoutError as exc:
+            raise ComponentInitError(
+                self._component,
+                f"kafka: consumer group {self._settings.consumer_group} got no partition "
+                f"assignment within {_ASSIGN_TIMEOUT:.0f}s",
+            ) from exc
+
+    async def close(self) -> None:
+        if self._loop is None or self._consumer is None:
+            return
+        if self._thread is None:  # initialised but never started
+            await self._loop.run_in_executor(None, self._consumer.close)
+            return
+        await self._retire(list(self._workers))
+        self._stop.set()
+        # The poll thread closes the consumer, which commits the stored offsets.
+        await self._loop.run_in_executor(None, self._thread.join)
+
+    # --- the poll thread ---------------------------------------------------------------
+
+    def _poll_loop(self) -> None:
+        consumer, loop = self._consumer, self._loop
+        assert loop is not None
+        try:
+            while not self._stop.is_set():
+                self._flow_control()
+                messages = consumer.consume(_BATCH, _POLL_SECONDS)
+                ready = [m for m in messages if not _is_error(m)]
+                if ready:
+                    loop.call_soon_threadsafe(self._dispatch, ready)
+        finally:
+            try:
+                consumer.close()
+            except KafkaException as exc:
+                log.warning("kafka consumer %s closed with an error: %s", self._component, exc)
+
+    def _flow_control(self) -> None:
+        for key, worker in list(self._workers.items()):
+            pending = worker.pending
+            if key not in self._paused and pending >= _HIGH_WATER:
+                self._consumer.pause([TopicPartition(*key)])
+                self._paused.add(key)
+            elif key in self._paused and pending < _HIGH_WATER // 2:
+                self._consumer.resume([TopicPartition(*key)])
+                self._paused.discard(key)
+
+    def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+        assert self._settings is not None and self._loop is not None
+        # A new group with initialOffset "newest" would otherwise look up the end offset
+        # lazily, after we report ready, and miss what is produced in between. Resolving it
+        # here makes "partitions assigned" mean "nothing produced from now on is missed".
+        positioned = consumer.committed(partitions, timeout=10.0)
+        for tp in positioned:
+            if tp.offset == OFFSET_INVALID:
+                if self._settings.initial_offset == "oldest":
+                    tp.offset = OFFSET_BEGINNING
+                else:
+                    tp.offset = consumer.get_watermark_offsets(tp, timeout=10.0)[1]
+        consumer.assign(positioned)
+        log.info(
+            "kafka binding %s assigned %s",
+            self._component,
+            ", ".join(f"{tp.topic}/{tp.partition}@{tp.offset}" for tp in positioned) or "nothing",
+        )
+        self._loop.call_soon_threadsafe(self._assigned.set)
+
+    def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+        assert self._loop is not None
+        keys = [(tp.topic, tp.partition) for tp in partitions]
+        if not self._loop.is_closed():
+            # Let in-flight deliveries of these partitions finish before another member takes
+            # them over, so one message is never worked on by two consumers at once.
+            retired = asyncio.run_coroutine_threadsafe(self._retire(keys), self._loop)
+            try:
+                retired.result(timeout=_STOP_GRACE + 1)
+            except Exception as exc:  # noqa: BLE001 - a revoke must always complete
+                log.warning("kafka binding %s: revoke did not drain cleanly: %s", self._component, exc)
+        try:
+            consumer.commit(asynchronous=False)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError._NO_OFFSET:
+                log.warning("kafka binding %s: commit on revoke failed: %s", self._component, exc)
+        for key in keys:
+            self._paused.discard(key)
+
+    # --- the event loop ----------------------------------------------------------------
+
+    def _dispatch(self, messages: list[Any]) -> None:
+        for message in messages:
+            key = (message.topic(), message.partition())
+            worker = self._workers.get(key)
+            if worker is None:
+                assert self._handler is not None and self._settings is not None
+                worker = PartitionWorker(
+                    *key, self._handler, self._store, self._settings, self._component
+                )
+                self._workers[key] = worker
+            worker.put(message)
+
+    def _store(self, topic: str, partition: int, next_offset: int) -> None:
+        try:
+            self._consumer.store_offsets(offsets=[TopicPartition(topic, partition, next_offset)])
+        except KafkaException as exc:
+            # The partition was revoked meanwhile: its new owner re-reads from the last commit.
+            log.debug("kafka binding %s: offset not stored: %s", self._component, exc)
+
+    async def _retire(self, keys: list[tuple[str, int]]) -> None:
+        workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]
+        await asyncio.gather(*(w.stop(_STOP_GRACE) for w in workers))
+
+
+def _is_error(message: Any) -> bool:
+    err = message.error()
+    if err is None:
+        return False
+    if err.code() != KafkaError._PARTITION_EOF:
+        log.warning("kafka consumer error: %s", err.str())
+    return True

@@ -1,0 +1,160 @@
+"""Kafka output binding: `create` produces one record and answers once the broker acked it.
+
+confluent-kafka's Producer never blocks in `produce()`, but its delivery reports arrive only
+through `poll()`. One daemon thread polls; each report resolves the request's future on the
+event loop with `call_soon_threadsafe`, so the loop itself never waits on librdkafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Producer
+
+from daprlite.bindings.base import InvokeRequest, InvokeResponse
+from daprlite.bindings.kafka.settings import KafkaSettings
+from daprlite.components.metadata import MetadataReader
+from daprlite.components.model import Component
+from daprlite.errors import BindingInvokeError, ComponentInitError, MetadataError
+
+log = logging.getLogger("daprlite.bindings.kafka")
+
+# How long a record may wait for its ack (librdkafka retries inside this budget) before the
+# request fails with a 500: long enough for a broker restart, short enough never to "hang".
+DEFAULT_PUBLISH_TIMEOUT = 30.0
+_POLL_SECONDS = 0.05
+_KEY_FIELDS = ("partitionKey", "__key")
+
+
+class KafkaOutput:
+    def __init__(self) -> None:
+        self._producer: Any = None
+        self._settings: KafkaSettings | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+        self._in_flight = 0
+
+    async def init(self, component: Component) -> None:
+        self._settings = settings = KafkaSettings.from_component(component)
+        meta = MetadataReader(component)
+        timeout = meta.duration("publishTimeout", DEFAULT_PUBLISH_TIMEOUT)
+        if timeout <= 0:
+            raise MetadataError(component.name, "publishTimeout", "must be a positive duration")
+        config = settings.client_config() | {
+            # Every 204 must mean "in Kafka": wait for all in-sync replicas, no duplicates
+            # from librdkafka's own retries.
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 1,
+            "message.max.bytes": max(settings.max_message_bytes, 1000),
+            "message.timeout.ms": int(timeout * 1000),
+        }
+        self._loop = asyncio.get_running_loop()
+        self._producer = Producer(config)
+        # Like daprd, an unreachable broker fails start-up instead of every later request.
+        try:
+            await self._loop.run_in_executor(None, self._producer.list_topics, None, 10.0)
+        except KafkaException as exc:
+            raise ComponentInitError(
+                component.log_name,
+                f"kafka: cannot reach brokers {','.join(settings.brokers)}: {_reason(exc)}",
+            ) from exc
+        self._poller = threading.Thread(
+            target=self._poll_loop, name=f"kafka-producer-{component.name}", daemon=True
+        )
+        self._poller.start()
+
+    def operations(self) -> Sequence[str]:
+        return ["create"]
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse | None:
+        assert self._settings is not None and self._loop is not None, "init() first"
+        topic = self._settings.publish_topic
+        if not topic:
+            raise BindingInvokeError("kafka: publishTopic is not set in the component")
+        if self._stop.is_set():
+            raise BindingInvokeError("kafka: the binding is shutting down")
+        key = next((request.metadata[k] for k in _KEY_FIELDS if request.metadata.get(k)), None)
+        done: asyncio.Future[None] = self._loop.create_future()
+        extra: dict[str, Any] = {}
+        if "partitionNumber" in request.metadata:
+            extra["partition"] = _partition_number(request.metadata["partitionNumber"])
+        self._in_flight += 1
+        try:
+            self._produce(topic, request, key, done, extra)
+            await done
+        finally:
+            self._in_flight -= 1
+        return None
+
+    def _produce(
+        self,
+        topic: str,
+        request: InvokeRequest,
+        key: str | None,
+        done: asyncio.Future[None],
+        extra: dict[str, Any],
+    ) -> None:
+        loop = self._loop
+        assert loop is not None
+
+        def on_delivery(err: KafkaError | None, _msg: Any) -> None:
+            loop.call_soon_threadsafe(_settle, done, err)
+
+        try:
+            self._producer.produce(
+                topic,
+                value=request.data,
+                key=key,
+                headers=list(request.metadata.items()),
+                on_delivery=on_delivery,
+                **extra,
+            )
+        except BufferError as exc:
+            raise BindingInvokeError("kafka: the local produce queue is full") from exc
+        except KafkaException as exc:
+            raise BindingInvokeError(f"kafka: {_reason(exc)}") from exc
+
+    def _poll_loop(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(_POLL_SECONDS)
+
+    async def close(self) -> None:
+        if self._producer is None or self._loop is None:
+            return
+        self._stop.set()
+        if self._poller is not None:
+            await self._loop.run_in_executor(None, self._poller.join)
+        # flush() serves the remaining delivery reports, so no request is left unanswered.
+        remaining = await self._loop.run_in_executor(None, self._producer.flush, 10.0)
+        if remaining:
+            log.warning("kafka producer closed with %d unacknowledged records", remaining)
+
+
+def _settle(done: asyncio.Future[None], err: KafkaError | None) -> None:
+    if done.done():
+        return
+    if err is None:
+        done.set_result(None)
+    else:
+        done.set_exception(BindingInvokeError(f"kafka: {err.str()}"))
+
+
+def _partition_number(raw: str) -> int:
+    try:
+        number = int(raw)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise BindingInvokeError(f"kafka: partitionNumber must be a non-negative integer: {raw}")
+    return number
+
+
+def _reason(exc: KafkaException) -> str:
+    err = exc.args[0] if exc.args else None
+    return err.str() if isinstance(err, KafkaError) else str(exc)

@@ -1,0 +1,59 @@
+"""Dapr's `backOff*` retry policy (constant or exponential), as a sequence of delays."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from daprlite.components.metadata import MetadataReader
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Defaults are those of Dapr's shared retry settings (dapr/kit retry.DefaultConfig)."""
+
+    policy: Literal["constant", "exponential"] = "constant"
+    duration: float = 5.0
+    max_retries: int = -1  # -1: retry for ever
+    initial_interval: float = 0.5
+    max_interval: float = 60.0
+    multiplier: float = 1.5
+    randomization_factor: float = 0.5
+    max_elapsed_time: float = 15 * 60.0
+
+    @classmethod
+    def from_metadata(cls, meta: MetadataReader) -> RetryPolicy:
+        base = cls()
+        policy = meta.choice("backOffPolicy", ("constant", "exponential"), base.policy)
+        return cls(
+            policy="exponential" if policy == "exponential" else "constant",
+            duration=meta.duration("backOffDuration", base.duration),
+            max_retries=meta.integer("backOffMaxRetries", base.max_retries, minimum=-1),
+            initial_interval=meta.duration("backOffInitialInterval", base.initial_interval),
+            max_interval=meta.duration("backOffMaxInterval", base.max_interval),
+            multiplier=float(meta.text("backOffMultiplier") or base.multiplier),
+            randomization_factor=float(
+                meta.text("backOffRandomizationFactor") or base.randomization_factor
+            ),
+            max_elapsed_time=meta.duration("backOffMaxElapsedTime", base.max_elapsed_time),
+        )
+
+    def delays(self, rng: random.Random | None = None) -> Iterator[float]:
+        """The pause before each retry; the iterator ends when no retry is left."""
+        rng = rng or random.Random()
+        interval, elapsed, attempt = self.initial_interval, 0.0, 0
+        while self.max_retries < 0 or attempt < self.max_retries:
+            attempt += 1
+            if self.policy == "constant":
+                delay = self.duration
+            else:
+                # The exponential policy has an overall budget; the constant one does not.
+                if self.max_elapsed_time > 0 and elapsed >= self.max_elapsed_time:
+                    return
+                spread = self.randomization_factor * interval
+                delay = rng.uniform(interval - spread, interval + spread)
+                interval = min(interval * self.multiplier, self.max_interval)
+            elapsed += delay
+            yield delay

@@ -1,0 +1,137 @@
+"""`daprlite run`: flags → RunConfig → an embedded sidecar beside the app, as `dapr run` does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Literal, cast
+
+import typer
+
+from daprlite import console
+from daprlite.config import LogLevel, RunConfig, default_components_path
+from daprlite.errors import ConfigError, DaprliteError, ExitCode
+from daprlite.runtime.sidecar import Sidecar
+
+log = logging.getLogger("daprlite.cli")
+
+_LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "panic")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "run",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        help="Run an app beside an embedded Dapr sidecar (bindings API). "
+        "Put the app's command after `--`; flags may also follow the command, as with dapr run.",
+    )(run)
+
+
+def run(
+    command: list[str] = typer.Argument(None, help="The app's command and its arguments."),
+    app_id: str = typer.Option("", "--app-id", "-a", help="The id of your app."),
+    app_port: int = typer.Option(0, "--app-port", "-p", help="The port your app listens on."),
+    dapr_http_port: int = typer.Option(
+        0, "--dapr-http-port", "-H", help="The sidecar's HTTP port (default: a free port)."
+    ),
+    dapr_grpc_port: int = typer.Option(
+        0, "--dapr-grpc-port", "-G", help="The sidecar's gRPC port (default: a free port)."
+    ),
+    components_path: list[Path] = typer.Option(
+        None,
+        "--components-path",
+        "--resources-path",
+        "-d",
+        help="Folder of component YAML files (repeatable). Default: $DAPRLITE_HOME/components.",
+    ),
+    app_protocol: str = typer.Option("http", "--app-protocol", "-P", help="http (grpc: soon)."),
+    log_level: str = typer.Option("info", "--log-level", help="debug|info|warn|error|fatal|panic"),
+    log_as_json: bool = typer.Option(False, "--log-as-json", help="Sidecar logs as JSON."),
+    app_startup_timeout: float = typer.Option(
+        60.0, "--app-startup-timeout", help="Seconds to wait for the app to open --app-port."
+    ),
+) -> None:
+    try:
+        config = _build_config(
+            command or [], app_id, app_port, dapr_http_port, dapr_grpc_port,
+            components_path or [], app_protocol, log_level, log_as_json, app_startup_timeout,
+        )  # fmt: skip
+        console.setup_logging(config.app_id, config.log_level, config.log_as_json)
+        code = _run_sidecar(config)
+    except DaprliteError as exc:
+        console.failure(str(exc))
+        if log_level == "debug":
+            log.exception("details")
+        raise typer.Exit(int(exc.exit_code)) from None
+    raise typer.Exit(code)
+
+
+def _build_config(
+    command: list[str],
+    app_id: str,
+    app_port: int,
+    http_port: int,
+    grpc_port: int,
+    paths: list[Path],
+    app_protocol: str,
+    log_level: str,
+    log_as_json: bool,
+    app_startup_timeout: float,
+) -> RunConfig:
+    if command and command[0] == "--":
+        command = command[1:]
+    if not app_id:
+        raise ConfigError("--app-id is required (e.g. --app-id bindings-nodeapp)")
+    if "." in app_id:
+        raise ConfigError(f"--app-id cannot contain dots: {app_id}")
+    if app_protocol not in ("http", "grpc"):
+        raise ConfigError(f"--app-protocol must be http or grpc, not {app_protocol}")
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"--log-level must be one of {', '.join(_LOG_LEVELS)}")
+    for port, flag in ((app_port, "--app-port"), (http_port, "--dapr-http-port"),
+                       (grpc_port, "--dapr-grpc-port")):  # fmt: skip
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"{flag} must be a port number (1-65535), not {port}")
+    return RunConfig(
+        app_id=app_id,
+        command=tuple(command),
+        app_port=app_port or None,
+        dapr_http_port=http_port,
+        dapr_grpc_port=grpc_port,
+        components_paths=tuple(paths) if paths else (default_components_path(),),
+        app_protocol=cast(Literal["http", "grpc"], app_protocol),
+        log_level=cast(LogLevel, log_level),
+        log_as_json=log_as_json,
+        app_startup_timeout=app_startup_timeout,
+        api_token=os.environ.get("DAPR_API_TOKEN") or None,
+        app_api_token=os.environ.get("APP_API_TOKEN") or None,
+    )
+
+
+def _run_sidecar(config: RunConfig) -> int:
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:  # uvloop is optional (e.g. on Windows)
+        runner = asyncio.run
+    return runner(_serve(config))
+
+
+async def _serve(config: RunConfig) -> int:
+    sidecar = Sidecar(config)
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if sidecar.stopping:
+            # A second Ctrl-C means "now": skip the graceful drain.
+            os._exit(ExitCode.SIGINT if signum == signal.SIGINT else ExitCode.SIGTERM)
+        console.info("terminated signal received: shutting down")
+        sidecar.request_stop(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    return await sidecar.run()

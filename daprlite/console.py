@@ -1,0 +1,88 @@
+"""What daprlite prints: CLI status lines (ℹ️ ✅ ❌) and sidecar log lines shaped like daprd's."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import sys
+import time
+from typing import TextIO
+
+from daprlite import __version__
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
+           "error": logging.ERROR, "fatal": logging.CRITICAL, "panic": logging.CRITICAL}  # fmt: skip
+_NAMES = {logging.DEBUG: "DEBU", logging.INFO: "INFO", logging.WARNING: "WARN",
+          logging.ERROR: "ERRO", logging.CRITICAL: "FATA"}  # fmt: skip
+_JSON_NAMES = {"DEBU": "debug", "INFO": "info", "WARN": "warning", "ERRO": "error", "FATA": "fatal"}
+
+
+def info(message: str, stream: TextIO | None = None) -> None:
+    _status("ℹ️  ", message, stream)
+
+
+def success(message: str, stream: TextIO | None = None) -> None:
+    _status("✅  ", message, stream)
+
+
+def failure(message: str, stream: TextIO | None = None) -> None:
+    _status("❌  ", message, stream or sys.stderr)
+
+
+def warning(message: str, stream: TextIO | None = None) -> None:
+    _status("⚠  ", message, stream)
+
+
+def _status(mark: str, message: str, stream: TextIO | None) -> None:
+    out = stream or sys.stdout
+    out.write(f"{mark}{message}\n")
+    out.flush()
+
+
+class DaprdFormatter(logging.Formatter):
+    """`INFO[0003] message  app_id=x instance=host scope=daprlite.runtime type=log ver=0.1.0`.
+
+    The layout of daprd's text logs, so people (and their grep habits) read both alike.
+    """
+
+    def __init__(self, app_id: str, as_json: bool = False) -> None:
+        super().__init__()
+        self._app_id, self._as_json = app_id, as_json
+        self._instance = socket.gethostname()
+        self._started = time.monotonic()
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = _NAMES.get(record.levelno, "INFO")
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + self.formatException(record.exc_info)
+        if self._as_json:
+            return json.dumps(
+                {
+                    "app_id": self._app_id,
+                    "instance": self._instance,
+                    "level": _JSON_NAMES[level],
+                    "msg": message,
+                    "scope": record.name,
+                    "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                    "type": "log",
+                    "ver": __version__,
+                }
+            )
+        elapsed = int(time.monotonic() - self._started)
+        return (
+            f"{level}[{elapsed:04d}] {message}  app_id={self._app_id} "
+            f"instance={self._instance} scope={record.name} type=log ver={__version__}"
+        )
+
+
+def setup_logging(app_id: str, level: str, as_json: bool = False) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(DaprdFormatter(app_id, as_json))
+    root = logging.getLogger("daprlite")
+    root.handlers[:] = [handler]
+    root.setLevel(_LEVELS.get(level, logging.INFO))
+    root.propagate = False
+    # librdkafka chatter is useful only when debugging.
+    logging.getLogger("daprlite.bindings.kafka.client").setLevel(logging.WARNING)

@@ -1,0 +1,140 @@
+"""The sidecar's line to the app over HTTP: wait for its port, probe a route, deliver events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+
+import aiohttp
+
+from daprlite.bindings.base import BindingEvent, DeliveryError, EventHandler
+from daprlite.errors import AppPortTimeoutError
+
+log = logging.getLogger("daprlite.runtime")
+
+PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
+_DIAL_INTERVAL = 0.1
+# Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
+_DROPPED = frozenset(
+    {
+        "content-type", "content-length", "connection", "keep-alive", "te", "trailer",
+        "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization",
+        "proxy-connection", "grpc-trace-bin",
+    }
+)  # fmt: skip
+
+
+class HttpAppChannel:
+    def __init__(self, port: int, address: str = "127.0.0.1", token: str | None = None) -> None:
+        self.port, self.address = port, address
+        self._token = token
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # Keep-alive connections to the app, like daprd's pooled client; no overall
+            # timeout on deliveries (daprd has none either), redirects are failures.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=64),
+                timeout=aiohttp.ClientTimeout(total=None, connect=5.0),
+                auto_decompress=False,
+            )
+        return self._session
+
+    async def wait_for_port(self, timeout: float) -> None:
+        """Return once the app accepts TCP connections; AppPortTimeoutError after `timeout`."""
+        deadline = time.monotonic() + timeout
+        next_note = time.monotonic() + 10.0
+        while True:
+            try:
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.address, self.port), 0.5
+                )
+            except (OSError, TimeoutError):
+                now = time.monotonic()
+                if now >= deadline:
+                    raise AppPortTimeoutError(
+                        f"the app did not listen on port {self.port} within {timeout:.0f}s; "
+                        "check --app-port matches the port your app opens, or raise "
+                        "--app-startup-timeout"
+                    ) from None
+                if now >= next_note:
+                    log.info("waiting for application to listen on port %d", self.port)
+                    next_note = now + 10.0
+                await asyncio.sleep(_DIAL_INTERVAL)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+
+    async def is_subscribed(self, route: str) -> bool:
+        """daprd's rule: the app wants a binding when `OPTIONS /<route>` answers 2xx or 405.
+
+        Network errors propagate (daprd then starts no further input binding).
+        """
+        async with self._client().options(
+            self._url(route),
+            headers=self._headers({"content-type": "application/json"}),
+            timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
+            allow_redirects=False,
+        ) as response:
+            await response.read()
+            return 200 <= response.status < 300 or response.status == 405
+
+    def handler_for(self, route: str) -> EventHandler:
+        url = self._url(route)
+
+        async def deliver(event: BindingEvent) -> None:
+            headers = self._headers(metadata_headers(event.metadata))
+            headers["Content-Type"] = "application/json"
+            try:
+                async with self._client().post(
+                    url, data=event.data, headers=headers, allow_redirects=False
+                ) as response:
+                    body = await response.read()
+            except (aiohttp.ClientError, OSError) as exc:
+                raise DeliveryError(f"error invoking app: {exc}") from exc
+            except ValueError as exc:  # a header value aiohttp refuses to send
+                raise DeliveryError(f"error invoking app: {exc}") from exc
+            if not 200 <= response.status < 300:
+                text = body[:512].decode("utf-8", errors="replace")
+                raise DeliveryError(
+                    "fails to send binding event to http app channel, status code: "
+                    f"{response.status} body: {text}"
+                )
+
+        return deliver
+
+    def _url(self, route: str) -> str:
+        return f"http://{self.address}:{self.port}/{route.lstrip('/')}"
+
+    def _headers(self, headers: dict[str, str]) -> dict[str, str]:
+        if self._token:
+            headers["dapr-api-token"] = self._token
+        return headers
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def metadata_headers(metadata: Mapping[str, str]) -> dict[str, str]:
+    """Binding metadata as HTTP headers, named and filtered the way daprd does."""
+    headers: dict[str, str] = {}
+    for raw_key, value in metadata.items():
+        key = raw_key.lower()
+        if key.endswith("-bin") or key in _DROPPED or key.startswith("proxy-"):
+            continue
+        if key.startswith("grpc-"):
+            key = "dapr-" + key
+        headers[_canonical(key)] = value
+    return headers
+
+
+def _canonical(key: str) -> str:
+    """Go's canonical header form (`x-corr-id` → `X-Corr-Id`); `__topic` stays as it is."""
+    if not all(c.isalnum() or c == "-" for c in key):
+        return key
+    return "-".join(part[:1].upper() + part[1:] for part in key.split("-"))

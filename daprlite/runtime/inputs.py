@@ -1,0 +1,49 @@
+"""Start the input bindings the app wants, and stop them so that nothing handled is lost."""
+
+from __future__ import annotations
+
+import logging
+
+from daprlite.components.model import Component
+from daprlite.runtime.app_channel import HttpAppChannel
+from daprlite.runtime.compstore import CompStore
+from daprlite.runtime.processor import explicit_directions
+
+log = logging.getLogger("daprlite.runtime")
+
+
+def route_of(component: Component) -> str:
+    # daprd reads the exact key `route`; the default path is the component name.
+    return component.metadata.get("route") or component.name
+
+
+async def start_inputs(store: CompStore, channel: HttpAppChannel) -> list[str]:
+    """Start every input binding the app subscribed to; return their names.
+
+    A component with an explicit `direction` containing `input` is started without asking
+    the app; otherwise the app is probed with `OPTIONS /<route>`, as daprd does.
+    """
+    started: list[str] = []
+    for component in store.components:
+        binding = store.inputs.get(component.name)
+        if binding is None:
+            continue
+        route = route_of(component)
+        if "input" not in explicit_directions(component) and not await channel.is_subscribed(
+            route
+        ):
+            log.info("app has not subscribed to binding %s.", component.name)
+            continue
+        await binding.start(channel.handler_for(route))
+        log.info("input binding %s is reading, delivering to /%s", component.name, route)
+        started.append(component.name)
+    return started
+
+
+async def stop_inputs(store: CompStore) -> None:
+    """Stop reading; deliveries in flight finish and their offsets are committed."""
+    for name, binding in store.inputs.items():
+        try:
+            await binding.close()
+        except Exception:
+            log.exception("input binding %s did not close cleanly", name)

@@ -1,0 +1,77 @@
+"""Create and initialise the binding instances the components ask for, as daprd does.
+
+A component whose type has both directions gets two separate instances unless its
+`direction` metadata names only one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from daprlite.bindings.base import InputBinding, OutputBinding
+from daprlite.bindings.registry import BindingRegistry, Direction
+from daprlite.components.model import Component
+from daprlite.errors import ComponentError, ComponentInitError
+from daprlite.runtime.compstore import CompStore
+
+log = logging.getLogger("daprlite.runtime")
+
+
+def directions_of(component: Component, registry: BindingRegistry) -> tuple[Direction, ...]:
+    supported = registry.directions(component.type)
+    wanted = explicit_directions(component)
+    return tuple(d for d in supported if not wanted or d in wanted)
+
+
+def explicit_directions(component: Component) -> set[str]:
+    """The `direction` metadata (key case-insensitive, comma-separated), or an empty set."""
+    for key, value in component.metadata.items():
+        if key.lower() == "direction":
+            return {part.strip().lower() for part in value.split(",") if part.strip()}
+    return set()
+
+
+async def init_bindings(
+    components: list[Component], registry: BindingRegistry, store: CompStore
+) -> None:
+    """Initialise every binding component in file order; the first fatal failure raises."""
+    for component in components:
+        if component.category != "bindings":
+            continue
+        try:
+            for direction in directions_of(component, registry):
+                await _init_one(component, direction, registry, store)
+        except ComponentError as exc:
+            if not component.ignore_errors:
+                raise
+            log.warning("Ignoring error processing component: %s", exc)
+            continue
+        store.components.append(component)
+        log.info("Component loaded: %s", component.log_name)
+
+
+async def _init_one(
+    component: Component, direction: Direction, registry: BindingRegistry, store: CompStore
+) -> None:
+    binding: InputBinding | OutputBinding
+    if direction == "input":
+        binding = registry.create_input(component.type)
+    else:
+        binding = registry.create_output(component.type)
+    try:
+        await asyncio.wait_for(binding.init(component), component.init_timeout_seconds)
+    except BaseException as exc:
+        await binding.close()  # release whatever the half-done init opened
+        if isinstance(exc, TimeoutError):
+            raise ComponentInitError(
+                component.log_name,
+                f"init timeout for component {component.name} exceeded after "
+                f"{component.init_timeout_seconds:g}s",
+            ) from exc
+        raise
+    if direction == "input":
+        store.inputs[component.name] = binding  # type: ignore[assignment]
+    else:
+        store.outputs[component.name] = binding  # type: ignore[assignment]
+    log.info("successful init for %s binding (%s)", direction, component.log_name)

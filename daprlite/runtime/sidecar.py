@@ -1,0 +1,209 @@
+"""The embedded sidecar: start-up and shutdown in an explicit order, around the user's app.
+
+startup:  components → bindings → HTTP API (outbound ready) → app → app port → inputs → ready
+shutdown: inputs drained and committed → app stopped → API closed → output bindings closed
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from daprlite import console
+from daprlite.api.core import DaprAPI, Readiness
+from daprlite.api.http import build_http_app
+from daprlite.bindings.registry import BindingRegistry
+from daprlite.components.loader import load_components
+from daprlite.config import RunConfig
+from daprlite.errors import AppError, ExitCode
+from daprlite.process.printer import Printer
+from daprlite.process.supervisor import AppProcess
+from daprlite.runtime.app_channel import HttpAppChannel
+from daprlite.runtime.compstore import CompStore
+from daprlite.runtime.inputs import start_inputs, stop_inputs
+from daprlite.runtime.processor import init_bindings
+
+log = logging.getLogger("daprlite.runtime")
+
+READY_LINE = "You're up and running! Both Dapr and your app logs will appear here."
+
+
+class Sidecar:
+    def __init__(
+        self,
+        config: RunConfig,
+        registry: BindingRegistry | None = None,
+        printer: Printer | None = None,
+    ) -> None:
+        self.config = config
+        self.registry = registry or BindingRegistry()
+        self.printer = printer or Printer()
+        self.store = CompStore()
+        self.readiness = Readiness(app_port=config.app_port, app_protocol=config.app_protocol)
+        self.api = DaprAPI(config.app_id, self.store, self.readiness, self.request_stop)
+        self.http_port = 0
+        self.grpc_port = 0
+        self.app: AppProcess | None = None
+        self._channel: HttpAppChannel | None = None
+        self._runner: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+        self._stop_signal: int | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def request_stop(self, signum: int | None = None) -> None:
+        """Ask for a graceful stop (a signal, `POST /v1.0/shutdown`, or the app ending)."""
+        if signum is not None and self._stop_signal is None:
+            self._stop_signal = signum
+        self._stop.set()
+
+    async def run(self) -> int:
+        try:
+            try:
+                await self.startup()
+            except _StopDuringStartup:
+                return await self._exit_code()
+            return await self.serve()
+        finally:
+            await self.shutdown()
+
+    async def startup(self) -> None:
+        started = time.monotonic()
+        cfg = self.config
+        log.info("starting daprlite sidecar for app %s", cfg.app_id)
+        components = load_components(
+            list(cfg.components_paths), app_id=cfg.app_id, registry=self.registry
+        )
+        await init_bindings(components, self.registry, self.store)
+        await self._open_http()
+        self.readiness.outbound_ready = True
+        console.info(
+            f"Starting Dapr with id {cfg.app_id}. HTTP Port: {self.http_port}. "
+            f"gRPC Port: {self.grpc_port}"
+        )
+        log.info(
+            "dapr initialized. Status: Running. Init Elapsed %.0fms",
+            (time.monotonic() - started) * 1000,
+        )
+        if cfg.command:
+            await self._start_app()
+        if cfg.app_port:
+            await self._wait_for_app(cfg.app_port)
+        else:
+            self.readiness.app_ready = True
+            if self.store.inputs:
+                log.warning("App channel is not initialized. Did you configure an app-port?")
+        console.success(READY_LINE)
+
+    async def _open_http(self) -> None:
+        app = build_http_app(self.api, max_body_bytes=self.config.max_body_bytes)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.config.dapr_http_port, reuse_address=True)
+        await site.start()
+        # Port 0 asks the kernel for a free port; read back which one we got.
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.http_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        log.info("HTTP server is running on port %d", self.http_port)
+
+    async def _start_app(self) -> None:
+        cfg = self.config
+        env = os.environ | cfg.app_env(self.http_port, self.grpc_port)
+        self.app = AppProcess(list(cfg.command), printer=self.printer, env=env)
+        await self.app.start()
+        self.readiness.extended["appCommand"] = " ".join(cfg.command)
+        self.readiness.extended["appPID"] = str(self.app.pid)
+        self.readiness.extended["cliPID"] = str(os.getpid())
+        console.info(f"Updating metadata for app command: {' '.join(cfg.command)}")
+
+    async def _wait_for_app(self, port: int) -> None:
+        """Wait for the app's port, then start the input bindings it subscribed to."""
+        self._channel = HttpAppChannel(
+            port, self.config.app_channel_address, token=self.config.app_api_token
+        )
+        log.info(
+            "application protocol: %s. waiting on port %d.  This will block until the app is "
+            "listening on that port.",
+            self.config.app_protocol,
+            port,
+        )
+        await self._unless_app_exits(
+            self._channel.wait_for_port(self.config.app_startup_timeout)
+        )
+        log.info("application discovered on port %d", port)
+        self.readiness.app_ready = True
+        await self._unless_app_exits(start_inputs(self.store, self._channel))
+
+    async def _unless_app_exits(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run a start-up step, but give up early when the app dies or a stop is requested."""
+        step = asyncio.ensure_future(work)
+        watchers = {asyncio.ensure_future(self._stop.wait())}
+        if self.app is not None:
+            watchers.add(asyncio.ensure_future(self.app.wait()))
+        try:
+            await asyncio.wait({step, *watchers}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+        if not step.done():
+            step.cancel()
+            await asyncio.gather(step, return_exceptions=True)
+            if self._stop.is_set():
+                raise _StopDuringStartup
+            raise AppError("the app exited before it was ready; see its output above")
+        step.result()
+
+    async def serve(self) -> int:
+        """Wait until the app ends or a stop is asked for; return daprlite's exit code."""
+        waits = {asyncio.ensure_future(self._stop.wait())}
+        if self.app is not None:
+            waits.add(asyncio.ensure_future(self.app.wait()))
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
+        return await self._exit_code()
+
+    async def _exit_code(self) -> int:
+        if self._stop_signal == signal.SIGINT:
+            return ExitCode.SIGINT
+        if self._stop_signal == signal.SIGTERM:
+            return ExitCode.SIGTERM
+        if self.app is not None and self.app.returncode is not None:
+            code = self.app.returncode
+            if code == 0:
+                console.success("Exited App successfully")
+            else:
+                console.failure(f"The App process exited with error code: {code}")
+            return code
+        return ExitCode.OK
+
+    async def shutdown(self) -> None:
+        log.info("dapr shutting down.")
+        self.readiness.app_ready = False
+        await stop_inputs(self.store)
+        if self.app is not None:
+            await self.app.terminate(self.config.shutdown_grace)
+        if self._channel is not None:
+            await self._channel.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        for name, binding in self.store.outputs.items():
+            try:
+                await binding.close()
+            except Exception:
+                log.exception("output binding %s did not close cleanly", name)
+        log.info("Dapr sidecar stopped.")
+
+
+class _StopDuringStartup(Exception):
+    """A stop was requested before start-up finished; not an error."""
