@@ -11,10 +11,22 @@ from typing import TextIO
 
 from daprlite import __version__
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
-           "error": logging.ERROR, "fatal": logging.CRITICAL, "panic": logging.CRITICAL}  # fmt: skip
-_NAMES = {logging.DEBUG: "DEBU", logging.INFO: "INFO", logging.WARNING: "WARN",
-          logging.ERROR: "ERRO", logging.CRITICAL: "FATA"}  # fmt: skip
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+    "panic": logging.CRITICAL,
+}
+# daprd's (logrus's) four-letter level names.
+_NAMES = {
+    logging.DEBUG: "DEBU",
+    logging.INFO: "INFO",
+    logging.WARNING: "WARN",
+    logging.ERROR: "ERRO",
+    logging.CRITICAL: "FATA",
+}
 _JSON_NAMES = {"DEBU": "debug", "INFO": "info", "WARN": "warning", "ERRO": "error", "FATA": "fatal"}
 
 

@@ -29,9 +29,7 @@ async def start_inputs(store: CompStore, channel: HttpAppChannel) -> list[str]:
         if binding is None:
             continue
         route = route_of(component)
-        if "input" not in explicit_directions(component) and not await channel.is_subscribed(
-            route
-        ):
+        if "input" not in explicit_directions(component) and not await channel.is_subscribed(route):
             log.info("app has not subscribed to binding %s.", component.name)
             continue
         await binding.start(channel.handler_for(route))

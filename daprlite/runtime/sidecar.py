@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import Coroutine
 from typing import Any
@@ -22,7 +23,7 @@ from daprlite.api.http import build_http_app
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
 from daprlite.config import RunConfig
-from daprlite.errors import AppError, ExitCode
+from daprlite.errors import AppError, ConfigError, ExitCode
 from daprlite.process.printer import Printer
 from daprlite.process.supervisor import AppProcess
 from daprlite.runtime.app_channel import HttpAppChannel
@@ -108,12 +109,11 @@ class Sidecar:
         app = build_http_app(self.api, max_body_bytes=self.config.max_body_bytes)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.config.dapr_http_port, reuse_address=True)
-        await site.start()
-        # Port 0 asks the kernel for a free port; read back which one we got.
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.http_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        # Bind first, then serve: port 0 asks the kernel for a free port, and reading it back
+        # from the socket leaves no window in which another process could take it.
+        sock = bind_loopback(self.config.dapr_http_port)
+        self.http_port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
         log.info("HTTP server is running on port %d", self.http_port)
 
     async def _start_app(self) -> None:
@@ -137,9 +137,7 @@ class Sidecar:
             self.config.app_protocol,
             port,
         )
-        await self._unless_app_exits(
-            self._channel.wait_for_port(self.config.app_startup_timeout)
-        )
+        await self._unless_app_exits(self._channel.wait_for_port(self.config.app_startup_timeout))
         log.info("application discovered on port %d", port)
         self.readiness.app_ready = True
         await self._unless_app_exits(start_inputs(self.store, self._channel))
@@ -203,6 +201,23 @@ class Sidecar:
             except Exception:
                 log.exception("output binding %s did not close cleanly", name)
         log.info("Dapr sidecar stopped.")
+
+
+def bind_loopback(port: int) -> socket.socket:
+    """A listening TCP socket on 127.0.0.1; a busy port is a clear error, not a traceback."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"port {port} is already in use on 127.0.0.1; pick another port or leave the flag "
+            "out to get a free one"
+        ) from exc
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
 
 
 class _StopDuringStartup(Exception):

@@ -69,7 +69,9 @@ class KafkaInput:
                 # Offsets are stored by the partition workers after the app's 2xx, never
                 # automatically when a message is merely fetched.
                 "enable.auto.offset.store": False,
-                "auto.offset.reset": "earliest" if settings.initial_offset == "oldest" else "latest",
+                "auto.offset.reset": "earliest"
+                if settings.initial_offset == "oldest"
+                else "latest",
                 # Like sarama, let the broker create a topic the component names.
                 "allow.auto.create.topics": True,
                 "heartbeat.interval.ms": int(settings.heartbeat_interval * 1000),
@@ -90,7 +92,9 @@ class KafkaInput:
             return  # no topics: nothing to read
         self._handler = handler
         self._consumer.subscribe(
-            list(self._settings.topics), on_assign=self._on_assign, on_revoke=self._on_revoke,
+            list(self._settings.topics),
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
             on_lost=self._on_revoke,
         )
         self._thread = threading.Thread(
@@ -174,8 +178,10 @@ class KafkaInput:
             retired = asyncio.run_coroutine_threadsafe(self._retire(keys), self._loop)
             try:
                 retired.result(timeout=_STOP_GRACE + 1)
-            except Exception as exc:  # noqa: BLE001 - a revoke must always complete
-                log.warning("kafka binding %s: revoke did not drain cleanly: %s", self._component, exc)
+            except Exception as exc:
+                log.warning(
+                    "kafka binding %s: revoke did not drain cleanly: %s", self._component, exc
+                )
         try:
             consumer.commit(asynchronous=False)
         except KafkaException as exc:

@@ -86,7 +86,9 @@ class KafkaSettings:
             raise MetadataError(component.name, "brokers", "is required (e.g. localhost:9092)")
         if self.auth_type == "password" and not (self.sasl_username and self.sasl_password):
             raise MetadataError(
-                component.name, "saslPassword", "and saslUsername are required for authType password"
+                component.name,
+                "saslPassword",
+                "and saslUsername are required for authType password",
             )
         if self.auth_type == "mtls" and bool(self.client_cert) != bool(self.client_key):
             raise MetadataError(
