@@ -1,0 +1,36 @@
+# The two commands of the README: `make quickstart` and `make test`. Everything they need is
+# installed here (Python venv, npm packages); the Kafka broker is started by daprlite itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NODEAPP := quickstart/nodeapp
+
+.PHONY: install check test quickstart broker clean
+
+$(BIN)/daprlite: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+$(NODEAPP)/node_modules/.package-lock.json: $(NODEAPP)/package-lock.json
+	cd $(NODEAPP) && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(BIN)/daprlite $(NODEAPP)/node_modules/.package-lock.json
+
+check: install
+	$(BIN)/ruff check daprlite tests quickstart bench
+	$(BIN)/ruff format --check daprlite tests quickstart bench
+	$(BIN)/mypy
+
+test: install
+	$(BIN)/pytest
+
+# Starts the local broker (daprlite init), then the seed's two apps, each beside its sidecar.
+# QUICKSTART_SECONDS=N stops it by itself after N seconds; otherwise Ctrl-C.
+quickstart: install
+	$(BIN)/daprlite init
+	$(BIN)/python quickstart/launch.py
+
+clean:
+	rm -rf $(VENV) $(NODEAPP)/node_modules .mypy_cache .ruff_cache .pytest_cache
