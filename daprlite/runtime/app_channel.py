@@ -1,21 +1,16 @@
-"""The sidecar's line to the app over HTTP: wait for its port, probe a route, deliver events."""
+"""The sidecar's line to the app: the channel contract, and its HTTP form (probe, deliver)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from collections.abc import Mapping
+from typing import Protocol
 
 import aiohttp
 
 from daprlite.bindings.base import BindingEvent, DeliveryError, EventHandler
-from daprlite.errors import AppPortTimeoutError
-
-log = logging.getLogger("daprlite.runtime")
+from daprlite.components.model import Component
 
 PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
-_DIAL_INTERVAL = 0.1
 # Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
 _DROPPED = frozenset(
     {
@@ -24,6 +19,23 @@ _DROPPED = frozenset(
         "proxy-connection", "grpc-trace-bin",
     }
 )  # fmt: skip
+
+
+def route_of(component: Component) -> str:
+    # daprd reads the exact key `route`; the default path is the component name.
+    return component.metadata.get("route") or component.name
+
+
+class AppChannel(Protocol):
+    """How input events reach the app (HTTP or gRPC)."""
+
+    async def is_subscribed(self, component: Component) -> bool:
+        """Whether the app wants this input binding's events."""
+
+    def handler_for(self, component: Component) -> EventHandler:
+        """A handler that delivers one event and raises DeliveryError unless the app took it."""
+
+    async def close(self) -> None: ...
 
 
 class HttpAppChannel:
@@ -43,39 +55,13 @@ class HttpAppChannel:
             )
         return self._session
 
-    async def wait_for_port(self, timeout: float) -> None:
-        """Return once the app accepts TCP connections; AppPortTimeoutError after `timeout`."""
-        deadline = time.monotonic() + timeout
-        next_note = time.monotonic() + 10.0
-        while True:
-            try:
-                _, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.address, self.port), 0.5
-                )
-            except (OSError, TimeoutError):
-                now = time.monotonic()
-                if now >= deadline:
-                    raise AppPortTimeoutError(
-                        f"the app did not listen on port {self.port} within {timeout:.0f}s; "
-                        "check --app-port matches the port your app opens, or raise "
-                        "--app-startup-timeout"
-                    ) from None
-                if now >= next_note:
-                    log.info("waiting for application to listen on port %d", self.port)
-                    next_note = now + 10.0
-                await asyncio.sleep(_DIAL_INTERVAL)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return
-
-    async def is_subscribed(self, route: str) -> bool:
+    async def is_subscribed(self, component: Component) -> bool:
         """daprd's rule: the app wants a binding when `OPTIONS /<route>` answers 2xx or 405.
 
         Network errors propagate (daprd then starts no further input binding).
         """
         async with self._client().options(
-            self._url(route),
+            self._url(route_of(component)),
             headers=self._headers({"content-type": "application/json"}),
             timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
             allow_redirects=False,
@@ -83,8 +69,8 @@ class HttpAppChannel:
             await response.read()
             return 200 <= response.status < 300 or response.status == 405
 
-    def handler_for(self, route: str) -> EventHandler:
-        url = self._url(route)
+    def handler_for(self, component: Component) -> EventHandler:
+        url = self._url(route_of(component))
 
         async def deliver(event: BindingEvent) -> None:
             headers = self._headers(metadata_headers(event.metadata))

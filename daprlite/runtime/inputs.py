@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from daprlite.components.model import Component
-from daprlite.runtime.app_channel import HttpAppChannel
+from daprlite.runtime.app_channel import AppChannel, route_of
 from daprlite.runtime.compstore import CompStore
 from daprlite.runtime.processor import explicit_directions
 
 log = logging.getLogger("daprlite.runtime")
 
 
-def route_of(component: Component) -> str:
-    # daprd reads the exact key `route`; the default path is the component name.
-    return component.metadata.get("route") or component.name
-
-
-async def start_inputs(store: CompStore, channel: HttpAppChannel) -> list[str]:
+async def start_inputs(store: CompStore, channel: AppChannel) -> list[str]:
     """Start every input binding the app subscribed to; return their names.
 
     A component with an explicit `direction` containing `input` is started without asking

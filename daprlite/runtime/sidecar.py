@@ -27,6 +27,7 @@ from daprlite.errors import AppError, ConfigError, ExitCode
 from daprlite.process.printer import Printer
 from daprlite.process.supervisor import AppProcess
 from daprlite.runtime.app_channel import HttpAppChannel
+from daprlite.runtime.app_port import wait_for_port
 from daprlite.runtime.compstore import CompStore
 from daprlite.runtime.inputs import start_inputs, stop_inputs
 from daprlite.runtime.processor import init_bindings
@@ -137,7 +138,8 @@ class Sidecar:
             self.config.app_protocol,
             port,
         )
-        await self._unless_app_exits(self._channel.wait_for_port(self.config.app_startup_timeout))
+        address, timeout = self.config.app_channel_address, self.config.app_startup_timeout
+        await self._unless_app_exits(wait_for_port(address, port, timeout))
         log.info("application discovered on port %d", port)
         self.readiness.app_ready = True
         await self._unless_app_exits(start_inputs(self.store, self._channel))
