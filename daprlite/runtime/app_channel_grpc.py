@@ -1,0 +1,50 @@
+"""The app channel for `--app-protocol grpc`: Dapr's AppCallback service, called on the app."""
+
+from __future__ import annotations
+
+import grpc
+from dapr.proto.runtime.v1 import appcallback_pb2, appcallback_pb2_grpc
+from google.protobuf import empty_pb2
+
+from daprlite.bindings.base import BindingEvent, DeliveryError, EventHandler
+from daprlite.components.model import Component
+from daprlite.runtime.app_channel import PROBE_TIMEOUT
+
+
+class GrpcAppChannel:
+    def __init__(self, port: int, address: str = "127.0.0.1", token: str | None = None) -> None:
+        self._channel = grpc.aio.insecure_channel(f"{address}:{port}")
+        self._stub = appcallback_pb2_grpc.AppCallbackStub(self._channel)
+        self._call_metadata = (("dapr-api-token", token),) if token else ()
+        # daprd asks the app once and keeps the answer for the life of the process.
+        self._subscribed: frozenset[str] | None = None
+
+    async def is_subscribed(self, component: Component) -> bool:
+        if self._subscribed is None:
+            try:
+                response = await self._stub.ListInputBindings(
+                    empty_pb2.Empty(), metadata=self._call_metadata, timeout=PROBE_TIMEOUT
+                )
+                self._subscribed = frozenset(response.bindings)
+            except grpc.aio.AioRpcError:
+                # As daprd: an app that cannot list its bindings subscribes to none.
+                self._subscribed = frozenset()
+        return component.name in self._subscribed
+
+    def handler_for(self, component: Component) -> EventHandler:
+        async def deliver(event: BindingEvent) -> None:
+            request = appcallback_pb2.BindingEventRequest(
+                name=component.name, data=event.data, metadata=dict(event.metadata)
+            )
+            try:
+                await self._stub.OnBindingEvent(request, metadata=self._call_metadata)
+            except grpc.aio.AioRpcError as exc:
+                raise DeliveryError(
+                    f"error invoking app: rpc error: code = {exc.code().name} "
+                    f"desc = {exc.details()}"
+                ) from exc
+
+        return deliver
+
+    async def close(self) -> None:
+        await self._channel.close()
