@@ -26,7 +26,7 @@ from daprlite.config import RunConfig
 from daprlite.errors import AppError, ConfigError, ExitCode
 from daprlite.process.printer import Printer
 from daprlite.process.supervisor import AppProcess
-from daprlite.runtime.app_channel import HttpAppChannel
+from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
 from daprlite.runtime.app_port import wait_for_port
 from daprlite.runtime.compstore import CompStore
 from daprlite.runtime.inputs import start_inputs, stop_inputs
@@ -53,7 +53,7 @@ class Sidecar:
         self.http_port = 0
         self.grpc_port = 0
         self.app: AppProcess | None = None
-        self._channel: HttpAppChannel | None = None
+        self._channel: AppChannel | None = None
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
@@ -129,9 +129,7 @@ class Sidecar:
 
     async def _wait_for_app(self, port: int) -> None:
         """Wait for the app's port, then start the input bindings it subscribed to."""
-        self._channel = HttpAppChannel(
-            port, self.config.app_channel_address, token=self.config.app_api_token
-        )
+        self._channel = self._open_app_channel(port)
         log.info(
             "application protocol: %s. waiting on port %d.  This will block until the app is "
             "listening on that port.",
@@ -143,6 +141,15 @@ class Sidecar:
         log.info("application discovered on port %d", port)
         self.readiness.app_ready = True
         await self._unless_app_exits(start_inputs(self.store, self._channel))
+
+    def _open_app_channel(self, port: int) -> AppChannel:
+        address, token = self.config.app_channel_address, self.config.app_api_token
+        if self.config.app_protocol == "grpc":
+            # Imported here: the gRPC stubs cost start-up time that HTTP apps need not pay.
+            from daprlite.runtime.app_channel_grpc import GrpcAppChannel
+
+            return GrpcAppChannel(port, address, token)
+        return HttpAppChannel(port, address, token)
 
     async def _unless_app_exits(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a start-up step, but give up early when the app dies or a stop is requested."""
