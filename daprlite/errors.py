@@ -73,9 +73,12 @@ class ComponentLoadError(ComponentError):
 
 
 class MetadataError(ComponentError):
-    def __init__(self, component: str, field: str, reason: str) -> None:
-        self.component, self.field, self.reason = component, field, reason
-        super().__init__(f"component {component}: metadata field '{field}' {reason}")
+    """`where` is the entry's `file:line` when known; it leads the message, as in Problem."""
+
+    def __init__(self, component: str, field: str, reason: str, *, where: str = "") -> None:
+        self.component, self.field, self.reason, self.where = component, field, reason, where
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}component {component}: metadata field '{field}' {reason}")
 
 
 class ComponentInitError(ComponentError):

@@ -1,0 +1,198 @@
+"""Component metadata values: the text daprd sees for a YAML value, and typed, case-insensitive
+reading of that text for binding implementations (bad values raise MetadataError with file:line).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Literal
+
+from yaml.constructor import SafeConstructor
+from yaml.nodes import Node, ScalarNode
+
+from daprlite.components.model import Component
+from daprlite.errors import MetadataError
+
+# A superset of Go's strconv.ParseBool (which daprd's decoder uses): yes/no/on/off and any
+# letter case are accepted too, since they are what people write in YAML by habit.
+_TRUE = frozenset({"1", "t", "true", "y", "yes", "on"})
+_FALSE = frozenset({"0", "f", "false", "n", "no", "off"})
+
+_UNIT_SECONDS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "\u00b5s": 1e-6,  # micro sign
+    "\u03bcs": 1e-6,  # Greek mu
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+_TAG = "tag:yaml.org,2002:"
+
+
+def yaml_value_text(node: Node) -> str:
+    """The text daprd sees for a metadata value: scalars unquoted, mappings and lists as JSON."""
+    if isinstance(node, ScalarNode):
+        if node.tag == _TAG + "null":
+            return ""
+        if node.tag == _TAG + "bool":
+            return "true" if SafeConstructor().construct_object(node) else "false"
+        if node.tag == _TAG + "int" and ":" not in node.value:  # base-60 is not an int in Go
+            return str(SafeConstructor().construct_object(node))
+        if node.tag == _TAG + "float":
+            return _go_float(SafeConstructor().construct_object(node), node.value)
+        return str(node.value)
+    data = SafeConstructor().construct_document(node)
+    return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _go_float(number: float, written: str) -> str:
+    """Go's JSON form of a float64: plain digits between 1e-6 and 1e21, exponent outside."""
+    if not math.isfinite(number):
+        return written
+    if number.is_integer() and abs(number) < 1e21:
+        return str(int(number))
+    if 1e-6 <= abs(number) < 1e21:
+        return format(Decimal(repr(number)), "f")
+    mantissa, _, exponent = repr(number).partition("e")
+    return f"{mantissa}e{int(exponent):+d}" if exponent else mantissa
+
+
+def parse_duration(text: str) -> float:
+    """Go's time.ParseDuration (`1h2m3.5s`, `100ms`, `-5s`, `0`) as float seconds.
+
+    Raises ValueError on anything else.
+    """
+    body = text.strip()
+    sign = -1.0 if body.startswith("-") else 1.0
+    if body.startswith(("-", "+")):
+        body = body[1:]
+    if body == "0":
+        return 0.0
+    if not body:
+        raise ValueError(f"invalid duration {text!r}")
+    total, pos = 0.0, 0
+    for match in _DURATION_PART.finditer(body):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    if pos != len(body):
+        raise ValueError(f"invalid duration {text!r}")
+    return sign * total
+
+
+class MetadataReader:
+    """Looks metadata keys up case-insensitively, as daprd's decoder does.
+
+    An entry that is present but empty counts as absent for every typed getter, so
+    `value: ""` falls back to the default; `has()` still tells the two apart.
+    """
+
+    def __init__(self, component: Component) -> None:
+        self._component = component
+        # Later entries win, as they do in daprd's property map.
+        self._keys = {name.lower(): name for name in component.metadata}
+
+    def has(self, key: str) -> bool:
+        return key.lower() in self._keys
+
+    def explicit(self, key: str) -> bool:
+        return bool(self._raw(key))
+
+    def text(self, key: str, default: str | None = None) -> str | None:
+        value = self._raw(key)
+        return value if value else default
+
+    def required(self, key: str) -> str:
+        value = self._raw(key)
+        if not value:
+            raise self._error(key, "is required but missing or empty")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._raw(key)
+        if not value:
+            return default
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise self._error(key, f"must be true or false, got {value!r}")
+
+    def integer(self, key: str, default: int, minimum: int | None = None) -> int:
+        value = self._raw(key)
+        if not value:
+            return default
+        if not _INTEGER.fullmatch(value.strip()):
+            raise self._error(key, f"must be a whole number, got {value!r}")
+        number = int(value.strip())
+        if minimum is not None and number < minimum:
+            raise self._error(key, f"must be at least {minimum}, got {number}")
+        return number
+
+    def number(self, key: str, default: float, minimum: float | None = None) -> float:
+        value = self._raw(key)
+        if not value:
+            return default
+        if not _NUMBER.fullmatch(value.strip()):
+            raise self._error(key, f"must be a number, got {value!r}")
+        number = float(value.strip())
+        if minimum is not None and number < minimum:
+            raise self._error(key, f"must be at least {minimum:g}, got {number:g}")
+        return number
+
+    def duration(
+        self, key: str, default_seconds: float, bare_unit: Literal["ms", "s"] = "ms"
+    ) -> float:
+        """Float seconds from a Go duration; a bare whole number is taken in `bare_unit`.
+
+        daprd's decoder reads a bare number as milliseconds, hence the default.
+        """
+        value = self._raw(key)
+        if not value:
+            return default_seconds
+        if _INTEGER.fullmatch(value.strip()):
+            return int(value.strip()) * (1e-3 if bare_unit == "ms" else 1.0)
+        try:
+            return parse_duration(value)
+        except ValueError:
+            raise self._error(
+                key, f"must be a duration such as 500ms, 5s, 1m or 1h30m, got {value!r}"
+            ) from None
+
+    def choice(self, key: str, options: Sequence[str], default: str) -> str:
+        """One of `options` (compared case-insensitively), returned as spelled in `options`."""
+        value = self._raw(key)
+        if not value:
+            return default
+        for option in options:
+            if option.lower() == value.strip().lower():
+                return option
+        raise self._error(key, f"must be one of {', '.join(options)}, got {value!r}")
+
+    def items(self, key: str) -> list[str]:
+        """A comma-separated list, each item trimmed and empty items dropped.
+
+        daprd does not trim (so `a, b` names the broker " b" there); trimming is kinder and
+        cannot change a list that works under daprd.
+        """
+        value = self._raw(key) or ""
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def _raw(self, key: str) -> str | None:
+        name = self._keys.get(key.lower())
+        return None if name is None else self._component.metadata[name]
+
+    def _error(self, key: str, reason: str) -> MetadataError:
+        name = self._keys.get(key.lower(), key)
+        return MetadataError(self._component.name, name, reason, where=self._component.where(name))
