@@ -33,9 +33,9 @@ class RetryPolicy:
             max_retries=meta.integer("backOffMaxRetries", base.max_retries, minimum=-1),
             initial_interval=meta.duration("backOffInitialInterval", base.initial_interval),
             max_interval=meta.duration("backOffMaxInterval", base.max_interval),
-            multiplier=float(meta.text("backOffMultiplier") or base.multiplier),
-            randomization_factor=float(
-                meta.text("backOffRandomizationFactor") or base.randomization_factor
+            multiplier=meta.number("backOffMultiplier", base.multiplier, minimum=1.0),
+            randomization_factor=meta.number(
+                "backOffRandomizationFactor", base.randomization_factor, minimum=0.0
             ),
             max_elapsed_time=meta.duration("backOffMaxElapsedTime", base.max_elapsed_time),
         )
