@@ -109,7 +109,7 @@ class _Session:
         self._seen: dict[str, str] = {}  # name → file:line of its first definition
 
     def load_file(self, file: Path) -> None:
-        self.file = file
+        self.file, first_problem = file, len(self.problems)
         try:
             text = file.read_text(encoding="utf-8")
             # A syntax error ends the file: the parser cannot tell where the next document starts.
@@ -125,6 +125,8 @@ class _Session:
             self.problems.append(Problem(file, line, f"invalid YAML: {detail}"))
         except yaml.YAMLError as exc:
             self.problems.append(Problem(file, 0, f"invalid YAML: {exc}"))
+        # Fields are checked in a fixed order; a reader wants them in the order of the file.
+        self.problems[first_problem:] = sorted(self.problems[first_problem:], key=lambda p: p.line)
 
     def _problem(self, node: Node, message: str) -> None:
         self.problems.append(Problem(self.file, _line(node), message))

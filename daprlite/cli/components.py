@@ -1,0 +1,114 @@
+"""`daprlite components list|validate`: what a components folder holds, and what is wrong in it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from daprlite import console
+from daprlite.components.loader import load_components
+from daprlite.components.model import Component
+from daprlite.config import default_components_path
+from daprlite.errors import DaprliteError, ExitCode
+
+_COLUMNS = ("NAME", "TYPE", "VERSION", "SCOPES", "FILE")
+_FORMATS = ("table", "json", "yaml")
+
+components_app = typer.Typer(
+    name="components",
+    help="List and validate component YAML files.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(components_app)
+
+
+def _paths_option(*extra: str) -> Any:
+    return typer.Option(
+        None,
+        "--components-path",
+        "--resources-path",
+        "-d",
+        *extra,
+        help="Folder (or file) of component YAML (repeatable). Default: $DAPRLITE_HOME/components.",
+    )
+
+
+@components_app.command("list")
+def list_components(
+    paths: list[Path] = _paths_option(),
+    app_id: str = typer.Option(
+        "", "--app-id", "-a", help="Show only the components this app would load (scopes)."
+    ),
+    output: str = typer.Option("table", "--output", "-o", help="table, json or yaml."),
+) -> None:
+    """Show the binding components daprlite would load."""
+    if output not in _FORMATS:
+        console.failure(f"--output must be one of {', '.join(_FORMATS)}, not {output!r}")
+        raise typer.Exit(ExitCode.USAGE)
+    components = _load(paths, app_id or None)
+    if output == "table":
+        _print_table(components)
+        return
+    rows = [_as_dict(c) for c in components]
+    if output == "json":
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        typer.echo(yaml.safe_dump(rows, sort_keys=False), nl=False)
+
+
+@components_app.command("validate")
+def validate(paths: list[Path] = _paths_option("-p")) -> None:
+    """Check every component file and report each problem with its file:line."""
+    count = len(_load(paths, None))
+    console.success(f"{count} component{'s' if count != 1 else ''} valid")
+
+
+def _load(paths: list[Path] | None, app_id: str | None) -> list[Component]:
+    try:
+        return load_components(paths or [default_components_path()], app_id=app_id)
+    except DaprliteError as err:
+        console.failure(str(err))
+        raise typer.Exit(err.exit_code) from err
+
+
+def _as_dict(component: Component) -> dict[str, Any]:
+    return {
+        "name": component.name,
+        "type": component.type,
+        "version": component.version,
+        "scopes": list(component.scopes),
+        "file": str(component.file),
+        "line": component.line,
+    }
+
+
+def _cells(component: Component) -> tuple[str, ...]:
+    scopes = ",".join(component.scopes) or "-"
+    where = f"{component.file}:{component.line}"
+    return (component.name, component.type, component.version, scopes, where)
+
+
+def _print_table(components: list[Component]) -> None:
+    rows = [_cells(c) for c in components]
+    if not sys.stdout.isatty():
+        # Pipes and files get plain aligned columns: no box characters, no colour, no wrapping.
+        widths = [max(map(len, column)) for column in zip(_COLUMNS, *rows, strict=True)]
+        for row in (_COLUMNS, *rows):
+            typer.echo(
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
+        return
+    table = Table(*_COLUMNS, header_style="bold", box=None, pad_edge=False)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)  # rich turns colour off by itself when NO_COLOR is set
