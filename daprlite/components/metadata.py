@@ -115,7 +115,7 @@ class MetadataReader:
     def required(self, key: str) -> str:
         value = self._raw(key)
         if not value:
-            raise self._error(key, "is required but missing or empty")
+            raise self.error(key, "is required but missing or empty")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -127,17 +127,17 @@ class MetadataReader:
             return True
         if word in _FALSE:
             return False
-        raise self._error(key, f"must be true or false, got {value!r}")
+        raise self.error(key, f"must be true or false, got {value!r}")
 
     def integer(self, key: str, default: int, minimum: int | None = None) -> int:
         value = self._raw(key)
         if not value:
             return default
         if not _INTEGER.fullmatch(value.strip()):
-            raise self._error(key, f"must be a whole number, got {value!r}")
+            raise self.error(key, f"must be a whole number, got {value!r}")
         number = int(value.strip())
         if minimum is not None and number < minimum:
-            raise self._error(key, f"must be at least {minimum}, got {number}")
+            raise self.error(key, f"must be at least {minimum}, got {number}")
         return number
 
     def number(self, key: str, default: float, minimum: float | None = None) -> float:
@@ -145,10 +145,10 @@ class MetadataReader:
         if not value:
             return default
         if not _NUMBER.fullmatch(value.strip()):
-            raise self._error(key, f"must be a number, got {value!r}")
+            raise self.error(key, f"must be a number, got {value!r}")
         number = float(value.strip())
         if minimum is not None and number < minimum:
-            raise self._error(key, f"must be at least {minimum:g}, got {number:g}")
+            raise self.error(key, f"must be at least {minimum:g}, got {number:g}")
         return number
 
     def duration(
@@ -166,7 +166,7 @@ class MetadataReader:
         try:
             return parse_duration(value)
         except ValueError:
-            raise self._error(
+            raise self.error(
                 key, f"must be a duration such as 500ms, 5s, 1m or 1h30m, got {value!r}"
             ) from None
 
@@ -178,7 +178,7 @@ class MetadataReader:
         for option in options:
             if option.lower() == value.strip().lower():
                 return option
-        raise self._error(key, f"must be one of {', '.join(options)}, got {value!r}")
+        raise self.error(key, f"must be one of {', '.join(options)}, got {value!r}")
 
     def items(self, key: str) -> list[str]:
         """A comma-separated list, each item trimmed and empty items dropped.
@@ -193,6 +193,7 @@ class MetadataReader:
         name = self._keys.get(key.lower())
         return None if name is None else self._component.metadata[name]
 
-    def _error(self, key: str, reason: str) -> MetadataError:
+    def error(self, key: str, reason: str) -> MetadataError:
+        """A MetadataError for `key` that names its file:line; for checks a binding makes itself."""
         name = self._keys.get(key.lower(), key)
         return MetadataError(self._component.name, name, reason, where=self._component.where(name))

@@ -152,3 +152,11 @@ def test_metadata_error_keeps_its_parts() -> None:
         reader(port="x").integer("PORT", 0)
     error = caught.value
     assert (error.component, error.field, error.where) == ("orders", "port", f"{FILE}:10")
+
+
+def test_error_for_a_binding_own_checks_names_file_and_line() -> None:
+    error = reader(authType="").error("AUTHTYPE", "is missing or empty")
+    assert str(error) == (
+        f"{FILE}:10: component orders: metadata field 'authType' is missing or empty"
+    )
+    assert str(reader().error("brokers", "is required")).startswith(f"{FILE}:1: ")
