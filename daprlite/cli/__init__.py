@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from daprlite import __version__
-from daprlite.cli import broker, components, run
+from daprlite.cli import broker as broker
+from daprlite.cli import components as components
+from daprlite.cli import run as run
 
 app = typer.Typer(
     name="daprlite",

@@ -24,8 +24,9 @@ from confluent_kafka import (
 from daprlite.bindings.base import EventHandler
 from daprlite.bindings.kafka.partition import PartitionWorker
 from daprlite.bindings.kafka.settings import KafkaSettings
+from daprlite.components.metadata import MetadataReader
 from daprlite.components.model import Component
-from daprlite.errors import ComponentInitError, MetadataError
+from daprlite.errors import ComponentInitError
 
 log = logging.getLogger("daprlite.bindings.kafka")
 
@@ -58,7 +59,7 @@ class KafkaInput:
             log.warning("kafka binding %s: no topic defined, input will not start", component.name)
             return
         if not settings.consumer_group:
-            raise MetadataError(component.name, "consumerGroup", "is required to read topics")
+            raise MetadataReader(component).error("consumerGroup", "is required to read topics")
         self._loop = asyncio.get_running_loop()
         self._consumer = Consumer(
             settings.client_config()

@@ -19,7 +19,7 @@ from daprlite.bindings.base import InvokeRequest, InvokeResponse
 from daprlite.bindings.kafka.settings import KafkaSettings
 from daprlite.components.metadata import MetadataReader
 from daprlite.components.model import Component
-from daprlite.errors import BindingInvokeError, ComponentInitError, MetadataError
+from daprlite.errors import BindingInvokeError, ComponentInitError
 
 log = logging.getLogger("daprlite.bindings.kafka")
 
@@ -44,7 +44,7 @@ class KafkaOutput:
         meta = MetadataReader(component)
         timeout = meta.duration("publishTimeout", DEFAULT_PUBLISH_TIMEOUT)
         if timeout <= 0:
-            raise MetadataError(component.name, "publishTimeout", "must be a positive duration")
+            raise meta.error("publishTimeout", "must be a positive duration")
         config = settings.client_config() | {
             # Every 204 must mean "in Kafka": wait for all in-sync replicas, no duplicates
             # from librdkafka's own retries.

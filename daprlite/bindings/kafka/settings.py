@@ -9,7 +9,6 @@ from typing import Any
 from daprlite.bindings.retry import RetryPolicy
 from daprlite.components.metadata import MetadataReader
 from daprlite.components.model import Component
-from daprlite.errors import MetadataError
 
 log = logging.getLogger("daprlite.bindings.kafka")
 
@@ -78,24 +77,18 @@ class KafkaSettings:
             session_timeout=meta.duration("sessionTimeout", 10.0),
             max_message_bytes=meta.integer("maxMessageBytes", 1_000_000, minimum=0) or 1_000_000,
         )
-        settings._check(component)
+        settings._check(meta)
         return settings
 
-    def _check(self, component: Component) -> None:
+    def _check(self, meta: MetadataReader) -> None:
         if not self.brokers:
-            raise MetadataError(component.name, "brokers", "is required (e.g. localhost:9092)")
+            raise meta.error("brokers", "is required (e.g. localhost:9092)")
         if self.auth_type == "password" and not (self.sasl_username and self.sasl_password):
-            raise MetadataError(
-                component.name,
-                "saslPassword",
-                "and saslUsername are required for authType password",
-            )
+            raise meta.error("saslPassword", "and saslUsername are required for authType password")
         if self.auth_type == "mtls" and bool(self.client_cert) != bool(self.client_key):
-            raise MetadataError(
-                component.name, "clientKey", "and clientCert must be given together for mtls"
-            )
+            raise meta.error("clientKey", "and clientCert must be given together for mtls")
         if self.auth_type == "certificate" and not self.ca_cert:
-            raise MetadataError(component.name, "caCert", "is required for authType certificate")
+            raise meta.error("caCert", "is required for authType certificate")
 
     def client_config(self) -> dict[str, Any]:
         """Connection settings shared by the producer and the consumer."""
@@ -141,17 +134,11 @@ def _auth_type(meta: MetadataReader, component: Component) -> str:
         else:
             auth_type = "mtls"
     if not auth_type:
-        raise MetadataError(
-            component.name, "authType", f"is missing or empty; use one of {', '.join(_AUTH_TYPES)}"
-        )
+        raise meta.error("authType", f"is missing or empty; use one of {', '.join(_AUTH_TYPES)}")
     if auth_type in _UNSUPPORTED_AUTH:
-        raise MetadataError(
-            component.name, "authType", f"'{auth_type}' is not supported by daprlite yet"
-        )
+        raise meta.error("authType", f"'{auth_type}' is not supported by daprlite yet")
     if auth_type not in _AUTH_TYPES:
-        raise MetadataError(
-            component.name,
-            "authType",
-            f"has an invalid value '{auth_type}'; use one of {', '.join(_AUTH_TYPES)}",
+        raise meta.error(
+            "authType", f"has an invalid value '{auth_type}'; use one of {', '.join(_AUTH_TYPES)}"
         )
     return auth_type
