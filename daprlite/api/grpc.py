@@ -1,0 +1,146 @@
+"""The Dapr gRPC API (`dapr.proto.runtime.v1.Dapr`) over api/core, on the official SDK's stubs.
+
+Bindings RPCs are served; every other RPC of the service answers UNIMPLEMENTED by name.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from dapr.proto.runtime.v1 import binding_pb2, dapr_pb2_grpc, metadata_pb2
+from google.protobuf import any_pb2, empty_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from daprlite.api.core import DaprAPI
+from daprlite.bindings.base import InvokeRequest
+from daprlite.errors import BindingError, ConfigError
+
+log = logging.getLogger("daprlite.api.grpc")
+
+_SERVED = ("InvokeBinding", "GetMetadata", "SetMetadata", "Shutdown")
+
+
+class DaprServicer(dapr_pb2_grpc.DaprServicer):  # type: ignore[misc]
+    def __init__(self, api: DaprAPI) -> None:
+        self._api = api
+
+    async def InvokeBinding(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        # Unlike HTTP, gRPC passes `data` through untouched. The caller's own gRPC call
+        # metadata is deliberately not merged into the binding metadata (daprd does, and
+        # it leaks user-agent and *-bin trace keys into Kafka headers).
+        invoke = InvokeRequest(bytes(request.data), dict(request.metadata), request.operation)
+        try:
+            response = await self._api.invoke_binding(request.name, invoke)
+        except BindingError as exc:
+            message = f"error invoking output binding {request.name}: {exc}"
+            await _abort(context, code_pb2.INTERNAL, message, "ERR_INVOKE_OUTPUT_BINDING")
+            raise AssertionError("unreachable") from exc  # abort() always raises
+        if response is None:
+            return binding_pb2.InvokeBindingResponse()
+        if response.metadata:
+            await context.send_initial_metadata(
+                tuple((f"metadata.{k}".lower(), v) for k, v in response.metadata.items())
+            )
+        return binding_pb2.InvokeBindingResponse(
+            data=response.data, metadata=dict(response.metadata)
+        )
+
+    async def GetMetadata(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return metadata_response(self._api.metadata())
+
+    async def SetMetadata(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if request.key:
+            self._api.set_metadata(request.key, request.value)
+        return empty_pb2.Empty()
+
+    async def Shutdown(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        self._api.request_shutdown()
+        return empty_pb2.Empty()
+
+
+def _unimplemented(rpc: str) -> Callable[..., Awaitable[Any]]:
+    async def refuse(self: DaprServicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            f"daprlite does not implement {rpc}: it serves the Dapr bindings API only "
+            f"({', '.join(_SERVED)})",
+        )
+
+    return refuse
+
+
+for _rpc in dir(dapr_pb2_grpc.DaprServicer):
+    if _rpc[0].isupper() and _rpc not in _SERVED:
+        setattr(DaprServicer, _rpc, _unimplemented(_rpc))
+
+
+def metadata_response(document: dict[str, Any]) -> Any:
+    """The JSON document of GET /v1.0/metadata, as the GetMetadataResponse message."""
+    connection = document.get("appConnectionProperties", {})
+    return metadata_pb2.GetMetadataResponse(
+        id=document["id"],
+        runtime_version=document["runtimeVersion"],
+        registered_components=[
+            metadata_pb2.RegisteredComponents(
+                name=c["name"],
+                type=c["type"],
+                version=c.get("version", ""),
+                capabilities=c.get("capabilities", []),
+            )
+            for c in document.get("components", [])
+        ],
+        extended_metadata=document.get("extended", {}),
+        app_connection_properties=metadata_pb2.AppConnectionProperties(
+            port=connection.get("port", 0),
+            protocol=connection.get("protocol", ""),
+            channel_address=connection.get("channelAddress", ""),
+        ),
+    )
+
+
+async def _abort(context: grpc.aio.ServicerContext, code: int, message: str, reason: str) -> None:
+    """Abort with a rich status carrying Dapr's ErrorInfo, as daprd 1.15+ does."""
+    info = any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain="dapr.io"))
+    status = rpc_status.to_status(status_pb2.Status(code=code, message=message, details=[info]))
+    await context.abort(status.code, status.details, status.trailing_metadata)
+
+
+class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """With DAPR_API_TOKEN set, every call must carry it as `dapr-api-token` metadata."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token.encode()
+
+    async def intercept_service(
+        self, continuation: Callable[[Any], Awaitable[Any]], details: Any
+    ) -> Any:
+        given = dict(details.invocation_metadata or ()).get("dapr-api-token", "")
+        if hmac.compare_digest(str(given).encode(), self._token):
+            return await continuation(details)
+        return grpc.unary_unary_rpc_method_handler(_reject)
+
+
+async def _reject(request: Any, context: grpc.aio.ServicerContext) -> Any:
+    await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid api token")
+
+
+async def start_grpc_server(api: DaprAPI, port: int, token: str | None = None) -> tuple[Any, int]:
+    """Serve on 127.0.0.1:`port` (0: any free port); return the server and its real port."""
+    interceptors = [TokenInterceptor(token)] if token else []
+    server = grpc.aio.server(interceptors=interceptors)
+    dapr_pb2_grpc.add_DaprServicer_to_server(DaprServicer(api), server)
+    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    if bound == 0:
+        raise ConfigError(
+            f"port {port} is already in use on 127.0.0.1; pick another --dapr-grpc-port or "
+            "leave the flag out to get a free one"
+        )
+    await server.start()
+    log.info("API gRPC server is running on port %d", bound)
+    return server, bound
