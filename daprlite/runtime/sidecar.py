@@ -55,6 +55,7 @@ class Sidecar:
         self.app: AppProcess | None = None
         self._channel: AppChannel | None = None
         self._runner: web.AppRunner | None = None
+        self._grpc_server: Any = None
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
 
@@ -87,6 +88,7 @@ class Sidecar:
         )
         await init_bindings(components, self.registry, self.store)
         await self._open_http()
+        await self._open_grpc()
         self.readiness.outbound_ready = True
         console.info(
             f"Starting Dapr with id {cfg.app_id}. HTTP Port: {self.http_port}. "
@@ -116,6 +118,14 @@ class Sidecar:
         self.http_port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         log.info("HTTP server is running on port %d", self.http_port)
+
+    async def _open_grpc(self) -> None:
+        # Imported here so that `daprlite --help` does not pay for the generated stubs.
+        from daprlite.api.grpc import start_grpc_server
+
+        self._grpc_server, self.grpc_port = await start_grpc_server(
+            self.api, self.config.dapr_grpc_port, self.config.api_token
+        )
 
     async def _start_app(self) -> None:
         cfg = self.config
@@ -204,6 +214,8 @@ class Sidecar:
             await self._channel.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._grpc_server is not None:
+            await self._grpc_server.stop(grace=1.0)
         for name, binding in self.store.outputs.items():
             try:
                 await binding.close()
