@@ -1,0 +1,68 @@
+"""server.properties and the log4j2 config for one combined broker+controller node (pure text)."""
+
+from __future__ import annotations
+
+from daprlite.localkafka.settings import BrokerSettings
+
+NODE_ID = 1
+
+
+def server_properties(settings: BrokerSettings) -> dict[str, str]:
+    """The broker's configuration; every value a single-node development broker needs."""
+    host, port, cport = settings.host, settings.port, settings.quorum_port
+    props = {
+        "process.roles": "broker,controller",
+        "node.id": str(NODE_ID),
+        # A static voter set: one node, nothing to reconfigure, and formatting needs no quorum.
+        "controller.quorum.voters": f"{NODE_ID}@{host}:{cport}",
+        "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
+        "advertised.listeners": f"PLAINTEXT://{host}:{port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs": str(settings.data_dir),
+        "auto.create.topics.enable": "true",
+        "num.partitions": "1",
+        "default.replication.factor": "1",
+        # Internal topics default to 3 replicas, which a single node can never satisfy.
+        "offsets.topic.replication.factor": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        # The first consumer of a group gets its partitions at once instead of after 3 s.
+        "group.initial.rebalance.delay.ms": "0",
+        # Fewer, smaller files: a development broker keeps little data.
+        "offsets.topic.num.partitions": "10",
+        "log.segment.bytes": str(64 * 1024 * 1024),
+        "log.retention.hours": "168",
+    }
+    props.update(dict(settings.extra_properties))
+    return props
+
+
+def render_properties(props: dict[str, str]) -> str:
+    lines = ["# Written by daprlite at every start; edits are overwritten."]
+    lines += [f"{key}={_escape(value)}" for key, value in props.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _escape(value: str) -> str:
+    # Java properties treat backslashes as escapes (Windows paths, mostly).
+    return value.replace("\\", "\\\\")
+
+
+LOG4J2_PROPERTIES = """\
+# The broker logs to stdout, which daprlite sends to the log file next to this one.
+status = warn
+appender.out.type = Console
+appender.out.name = STDOUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.state.name = state.change.logger
+logger.state.level = WARN
+"""
