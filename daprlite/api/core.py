@@ -1,0 +1,128 @@
+"""The Dapr API without a transport: the HTTP and gRPC adapters both translate to these calls.
+
+Errors come out as BindingError (with daprd's texts) or APIError; adapters only render them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from daprlite import DAPR_RUNTIME_COMPAT
+from daprlite.api import errors
+from daprlite.bindings.base import InvokeRequest, InvokeResponse
+from daprlite.errors import (
+    BindingError,
+    BindingInvokeError,
+    BindingNotFoundError,
+    UnsupportedOperationError,
+)
+from daprlite.runtime.compstore import CompStore
+
+log = logging.getLogger("daprlite.api")
+
+# daprd dials the app on this address unless told otherwise; daprlite's app is always local.
+CHANNEL_ADDRESS = "127.0.0.1"
+
+
+@dataclass(slots=True)
+class Readiness:
+    """What the sidecar has reached so far; the sidecar flips the flags, the API reads them.
+
+    `outbound_ready`: components initialised and API servers listening (output bindings usable).
+    `app_ready`: the app's port accepts connections (or there is no app port).
+    `extended`: free-form metadata shown under `extended` by /v1.0/metadata (appCommand, ...).
+    """
+
+    outbound_ready: bool = False
+    app_ready: bool = False
+    app_port: int | None = None
+    app_protocol: str = "http"
+    extended: dict[str, str] = field(default_factory=dict)
+
+
+class DaprAPI:
+    def __init__(
+        self,
+        app_id: str,
+        store: CompStore,
+        readiness: Readiness,
+        on_shutdown: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.app_id = app_id
+        self.store = store
+        self.readiness = readiness
+        self._on_shutdown = on_shutdown
+
+    async def invoke_binding(self, name: str, request: InvokeRequest) -> InvokeResponse | None:
+        """Run one operation on an output binding, checked in daprd's order.
+
+        Raises BindingError; its text is what daprd puts after "error invoking output binding
+        <name>: ".
+        """
+        # daprd checks the operation before it looks the binding up.
+        if not request.operation:
+            raise BindingError("operation field is missing from request")
+        binding = self.store.output(name)
+        if binding is None:
+            raise BindingNotFoundError(name)
+        supported = list(binding.operations())
+        if request.operation not in supported:
+            raise UnsupportedOperationError(name, request.operation, supported)
+        try:
+            return await binding.invoke(request)
+        except BindingError:
+            raise
+        except Exception as exc:
+            # A binding broke its contract (only BindingInvokeError may escape); the client still
+            # gets daprd's error shape, and the traceback goes to the log for whoever fixes it.
+            log.exception("output binding %s failed unexpectedly", name)
+            raise BindingInvokeError(str(exc) or type(exc).__name__) from exc
+
+    def metadata(self) -> dict[str, Any]:
+        """daprd's `GET /v1.0/metadata` document, keys in daprd's order, empty ones omitted."""
+        doc: dict[str, Any] = {"id": self.app_id, "runtimeVersion": DAPR_RUNTIME_COMPAT}
+        components = []
+        for info in self.store.describe():
+            entry: dict[str, Any] = {"name": info.name, "type": info.type}
+            if info.version:
+                entry["version"] = info.version
+            if info.capabilities:
+                entry["capabilities"] = list(info.capabilities)
+            components.append(entry)
+        if components:
+            doc["components"] = components
+        # daprd sets its version after copying the stored values, so a PUT cannot override it.
+        extended = dict(self.readiness.extended, daprRuntimeVersion=DAPR_RUNTIME_COMPAT)
+        doc["extended"] = dict(sorted(extended.items()))  # a Go map: written with sorted keys
+        connection: dict[str, Any] = {}
+        if self.readiness.app_port:
+            connection["port"] = self.readiness.app_port
+        connection["protocol"] = self.readiness.app_protocol
+        connection["channelAddress"] = CHANNEL_ADDRESS
+        doc["appConnectionProperties"] = connection
+        # Actors are not part of daprlite; daprd reports this when no placement is configured.
+        doc["actorRuntime"] = {"runtimeStatus": "DISABLED", "hostReady": False}
+        return doc
+
+    def set_metadata(self, key: str, value: str) -> None:
+        """`PUT /v1.0/metadata/{key}`: the dapr CLI records appCommand, cliPID, ... this way."""
+        if key:  # daprd ignores an empty key
+            self.readiness.extended[key] = value
+
+    def healthz(self, app_id: str | None = None) -> None:
+        """Return when the sidecar is fully up (app reachable); raise APIError otherwise."""
+        if not (self.readiness.outbound_ready and self.readiness.app_ready):
+            raise errors.health_not_ready(["runtime"])
+        if app_id is not None and app_id != self.app_id:
+            raise errors.health_app_id_mismatch()
+
+    def outbound_healthz(self) -> None:
+        """Return when output bindings can be used; raise APIError otherwise."""
+        if not self.readiness.outbound_ready:
+            raise errors.outbound_health_not_ready()
+
+    def request_shutdown(self) -> None:
+        self._on_shutdown()

@@ -1,0 +1,83 @@
+"""Dapr API errors: an HTTP status, a Dapr error code and a message, rendered as daprd renders
+them (`{"errorCode":…,"message":…}`, compact, HTML-escaped, no trailing newline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from daprlite.api.gojson import encode
+
+
+@dataclass(frozen=True, slots=True)
+class APIError(Exception):
+    """Raised by the API core and adapters; each transport renders it in its own way."""
+
+    http_status: int
+    error_code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.error_code}: {self.message}"
+
+    def to_json(self) -> bytes:
+        # daprd's error struct keeps its field order, so no key sorting here.
+        return encode({"errorCode": self.error_code, "message": self.message}, sort_keys=False)
+
+
+def malformed_request(detail: str) -> APIError:
+    return APIError(400, "ERR_MALFORMED_REQUEST", f"failed deserializing HTTP body: {detail}")
+
+
+def body_read(detail: str) -> APIError:
+    return APIError(400, "ERR_BODY_READ", f"failed to read request body: {detail}")
+
+
+def invoke_output_binding(name: str, detail: str) -> APIError:
+    return APIError(
+        500, "ERR_INVOKE_OUTPUT_BINDING", f"error invoking output binding {name}: {detail}"
+    )
+
+
+def health_not_ready(unhealthy_targets: list[str]) -> APIError:
+    # Go prints the target slice with %v: "[runtime]", names separated by spaces.
+    return APIError(
+        500, "ERR_HEALTH_NOT_READY", f"dapr is not ready: [{' '.join(unhealthy_targets)}]"
+    )
+
+
+def health_app_id_mismatch() -> APIError:
+    return APIError(500, "ERR_HEALTH_APPID_NOT_MATCH", "dapr app-id does not match")
+
+
+def outbound_health_not_ready() -> APIError:
+    return APIError(500, "ERR_OUTBOUND_HEALTH_NOT_READY", "dapr outbound is not ready")
+
+
+def direct_invoke_no_app_id() -> APIError:
+    """daprd's answer for a route it does not know: its fallback is service invocation, which
+    finds no target app (no `dapr-app-id` header) and gives up with 404."""
+    return APIError(
+        404,
+        "ERR_DIRECT_INVOKE",
+        "failed getting app id either from the URL path or the header dapr-app-id",
+    )
+
+
+def api_not_implemented(method: str, path: str) -> APIError:
+    """A Dapr API that daprd has and daprlite does not (state, pub/sub, invoke, …).
+
+    daprd would serve these; answering with its "no app id" fallback would mislead, so daprlite
+    says what is missing. The code is daprd's own for an unimplemented API.
+    """
+    return APIError(
+        404,
+        "ERR_API_UNIMPLEMENTED",
+        f"daprlite does not implement {method} {path}: only the bindings, metadata, health and "
+        "shutdown APIs are available",
+    )
+
+
+def internal(detail: str) -> APIError:
+    """An unexpected failure inside daprlite; the traceback goes to the log, not the client."""
+    return APIError(500, "ERR_INTERNAL", f"internal error: {detail}")

@@ -1,0 +1,420 @@
+"""JSON the way daprd's Go code reads and writes it: `json.Marshal` of a decoded `any`, and the
+decoding of the output-binding request body with Go's error messages.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NoReturn
+
+
+class GoJSONError(ValueError):
+    """A body Go's `encoding/json` would reject; the message is the text Go gives."""
+
+
+class GoObject(list[tuple[str, Any]]):
+    """A decoded JSON object: its pairs in document order, duplicate keys kept.
+
+    Go matches struct fields and fills maps pair by pair (the last duplicate wins, maps that
+    appear twice are merged), so the order and the duplicates matter until the value is used.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class BigNumber:
+    """A number literal outside float64's range, which Go refuses to decode into `any`."""
+
+    literal: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutputBindingBody:
+    """The decoded `{data, metadata, operation}` body; `data` already re-encoded as Go does."""
+
+    data: bytes
+    metadata: dict[str, str]
+    operation: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding: what `json.Marshal` writes for a value decoded into `any`.
+
+# Go escapes HTML-significant characters and the JS line separators, and writes every other
+# control character as \u00XX except the five with short forms (Go 1.22+ uses \b and \f too).
+# Lone surrogates cannot be UTF-8 encoded; Go writes U+FFFD for any invalid text.
+_ESCAPES: dict[int, str] = {c: f"\\u{c:04x}" for c in range(0x20)}
+_ESCAPES.update({0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
+_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
+_ESCAPES.update({ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
+_ESCAPES.update(dict.fromkeys(range(0xD800, 0xE000), "\ufffd"))
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029\ud800-\udfff]')
+
+
+class _BigNumberError(GoJSONError):
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+        super().__init__(f"json: cannot unmarshal number {literal} into Go value of type float64")
+
+
+def encode(value: Any, *, sort_keys: bool = True) -> bytes:
+    """Compact JSON as Go writes it: sorted keys, float64 numbers, HTML-safe strings.
+
+    Accepts what `decode` returns (GoObject, list, str, float, bool, None) and plain dicts/ints.
+    `sort_keys=False` keeps dict order, for documents that stand for Go structs.
+    Raises GoJSONError for a BigNumber, ValueError for NaN/Inf (Go refuses both).
+    """
+    parts: list[str] = []
+    try:
+        _encode(value, parts.append, sort_keys)
+    except RecursionError:
+        raise GoJSONError("json: value nested too deeply for daprlite") from None
+    return "".join(parts).encode()
+
+
+def _encode(value: Any, out: Callable[[str], object], sort_keys: bool) -> None:
+    if value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif isinstance(value, str):
+        out(_string(value))
+    elif isinstance(value, float | int):
+        out(format_float(float(value)))
+    elif isinstance(value, GoObject | dict):
+        # Go marshals a map with its keys sorted bytewise; for UTF-8 that is code point order.
+        items = dict(value)
+        out("{")
+        for i, key in enumerate(sorted(items) if sort_keys else items):
+            out(("," if i else "") + _string(key) + ":")
+            _encode(items[key], out, sort_keys)
+        out("}")
+    elif isinstance(value, list | tuple):
+        out("[")
+        for i, item in enumerate(value):
+            if i:
+                out(",")
+            _encode(item, out, sort_keys)
+        out("]")
+    elif isinstance(value, BigNumber):
+        raise _BigNumberError(value.literal)
+    else:
+        raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def _string(text: str) -> str:
+    if _NEEDS_ESCAPE.search(text) is None:
+        return f'"{text}"'
+    return f'"{text.translate(_ESCAPES)}"'
+
+
+def format_float(f: float) -> str:
+    """Go's float64 encoding: shortest round-trip digits, exponent form only when tiny or huge."""
+    if not math.isfinite(f):
+        raise ValueError(f"json: unsupported value: {f}")
+    if f == 0:
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
+    magnitude = abs(f)
+    if magnitude < 2**53 and f.is_integer():
+        return str(int(f))  # exact, and no shorter digit string names the same float
+    # repr() gives the shortest digits that round-trip, as Go's strconv does with precision -1.
+    shortest = Decimal(repr(f)).normalize()
+    if 1e-6 <= magnitude < 1e21:
+        return format(shortest, "f")
+    sign, digits, exponent = shortest.as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits))
+    mantissa = text[0] + (f".{text[1:]}" if len(text) > 1 else "")
+    power = exponent + len(text) - 1
+    # Go writes at least two exponent digits, then trims "e-07" back to "e-7".
+    suffix = f"e-{-power}" if power < 0 else f"e+{power:02d}"
+    return ("-" if sign else "") + mantissa + suffix
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding.
+
+
+def _go_replace(exc: UnicodeError) -> tuple[str, int]:
+    # Go replaces each invalid byte with U+FFFD; Python's "replace" would merge some of them.
+    assert isinstance(exc, UnicodeDecodeError)
+    return "\ufffd", exc.start + 1
+
+
+codecs.register_error("daprlite.gojson", _go_replace)
+
+
+class _Rejected(Exception):
+    """NaN/Infinity, which Python accepts and Go does not."""
+
+
+def _number(literal: str) -> float | BigNumber:
+    value = float(literal)  # integers too: Go decodes every number into float64
+    return value if math.isfinite(value) else BigNumber(literal)
+
+
+def _reject(literal: str) -> NoReturn:
+    raise _Rejected(literal)
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=GoObject, parse_float=_number, parse_int=_number, parse_constant=_reject
+)
+_GO_SPACE = " \t\r\n"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _parse(body: bytes) -> Any:
+    """The first JSON value of `body` (trailing bytes ignored, like Go's json.Decoder)."""
+    text = body.decode("utf-8", "daprlite.gojson")
+    start = len(text) - len(text.lstrip(_GO_SPACE))
+    if start == len(text):
+        raise GoJSONError("EOF")
+    try:
+        value, _ = _DECODER.raw_decode(text, start)
+    except (ValueError, _Rejected, RecursionError) as exc:
+        # Python's messages differ from Go's, so re-scan the bytes for Go's wording.
+        message = syntax_error(body)
+        if message is None:
+            message = (
+                "json: value nested too deeply for daprlite"
+                if isinstance(exc, RecursionError)
+                else f"invalid JSON: {exc}"
+            )
+        raise GoJSONError(message) from None
+    if _SURROGATE_ESCAPE.search(text):
+        value = _fix_surrogates(value)
+    return value
+
+
+def _fix_surrogates(value: Any) -> Any:
+    # An unpaired \uD800-style escape decodes to a lone surrogate; Go substitutes U+FFFD.
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, GoObject):
+        return GoObject((_fix_surrogates(k), _fix_surrogates(v)) for k, v in value)
+    if isinstance(value, list):
+        return [_fix_surrogates(v) for v in value]
+    return value
+
+
+def decode(body: bytes) -> Any:
+    """Decode like `json.NewDecoder(body).Decode(&v)` with `v any`; objects become GoObject."""
+    value = _parse(body)
+    encode(value)  # surfaces an out-of-range number the way Go reports it
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, GoObject):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    return "number"
+
+
+def _field_error(kind: str, field: str, go_type: str) -> str:
+    where = f"Go struct field OutputBindingRequest.{field}"
+    return f"json: cannot unmarshal {kind} into {where} of type {go_type}"
+
+
+def decode_output_binding_request(body: bytes) -> OutputBindingBody:
+    """Decode daprd's `OutputBindingRequest{metadata map[string]string; data any; operation}`.
+
+    Keys match fields case-insensitively and the last occurrence wins; unknown keys are
+    ignored. Like Go, decoding goes on after a type error and the first one is reported.
+    """
+    value = _parse(body)
+    if value is None:
+        return OutputBindingBody(b"null", {}, "")
+    if not isinstance(value, GoObject):
+        raise GoJSONError(
+            f"json: cannot unmarshal {_kind(value)} into Go value of type http.OutputBindingRequest"
+        )
+    data, operation = b"null", ""
+    metadata: dict[str, str] | None = None
+    errors: list[str] = []
+    for key, item in value:
+        field = key.lower() if key.isascii() else ""
+        if field == "data":
+            try:
+                data = encode(item)
+            except _BigNumberError as exc:
+                errors.append(_field_error(f"number {exc.literal}", "data", "float64"))
+        elif field == "metadata":
+            if item is None:
+                metadata = None
+            elif isinstance(item, GoObject):
+                metadata = {} if metadata is None else metadata  # a repeated map is merged
+                for name, text in item:
+                    metadata[name] = text if isinstance(text, str) else ""
+                    if text is not None and not isinstance(text, str):
+                        errors.append(_field_error(_kind(text), "metadata", "string"))
+            else:
+                errors.append(_field_error(_kind(item), "metadata", "map[string]string"))
+        elif field == "operation":
+            if isinstance(item, str):
+                operation = item
+            elif item is not None:  # null leaves a Go string untouched
+                errors.append(_field_error(_kind(item), "operation", "string"))
+    if errors:
+        raise GoJSONError(errors[0])
+    return OutputBindingBody(data, metadata or {}, operation)
+
+
+# ---------------------------------------------------------------------------------------------
+# Go's syntax errors, from a small scanner that walks the JSON grammar byte by byte. It runs only
+# after Python's parser failed, so it may be slow; nesting past Python's limit yields None.
+
+_CONTROL_NAMES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
+_WORDS = {0x74: b"true", 0x66: b"false", 0x6E: b"null"}
+# Sets, not bytes: `-1 in b"..."` (end of input) would raise.
+_SPACE, _DIGIT, _HEX = (
+    frozenset(b" \t\r\n"),
+    frozenset(b"0123456789"),
+    frozenset(b"0123456789abcdefABCDEF"),
+)
+_ESCAPABLE, _EXP, _SIGN = frozenset(b'"\\/bfnrt'), frozenset(b"eE"), frozenset(b"+-")
+
+
+class _Syntax(Exception):
+    pass
+
+
+def _quote_char(c: int) -> str:
+    # Go shows the offending byte as a rune (0xff prints as 'ÿ'), quoted by strconv.Quote rules.
+    ch = chr(c)
+    if ch in "'\\":
+        return f"'\\{ch}'"
+    if c in _CONTROL_NAMES:
+        return f"'{_CONTROL_NAMES[c]}'"
+    if ch.isprintable():
+        return f"'{ch}'"
+    return f"'\\x{c:02x}'" if c < 0x80 else f"'\\u{c:04x}'"
+
+
+def syntax_error(doc: bytes) -> str | None:
+    """Go's message for the first syntax error in the first value of `doc`; None if valid."""
+    scanner = _Scanner(doc)
+    if scanner.space(0) == len(doc):
+        return "EOF"
+    try:
+        scanner.value(0)
+    except _Syntax as exc:
+        return str(exc)
+    except RecursionError:
+        pass
+    return None
+
+
+class _Scanner:
+    def __init__(self, doc: bytes) -> None:
+        self.doc = doc
+
+    def at(self, i: int) -> int:
+        return self.doc[i] if i < len(self.doc) else -1
+
+    def fail(self, i: int, context: str) -> NoReturn:
+        if i >= len(self.doc):
+            raise _Syntax("unexpected EOF")
+        raise _Syntax(f"invalid character {_quote_char(self.doc[i])} {context}")
+
+    def space(self, i: int) -> int:
+        while self.at(i) in _SPACE:
+            i += 1
+        return i
+
+    def value(self, i: int) -> int:
+        """Scan one value starting at (or after spaces before) `i`; return the index after it."""
+        i = self.space(i)
+        c = self.at(i)
+        if c == 0x7B:  # {
+            i = self.space(i + 1)
+            if self.at(i) == 0x7D:
+                return i + 1
+            while True:
+                if self.at(i) != 0x22:
+                    self.fail(i, "looking for beginning of object key string")
+                i = self.space(self.string(i))
+                if self.at(i) != 0x3A:
+                    self.fail(i, "after object key")
+                i = self.space(self.value(i + 1))
+                if self.at(i) == 0x7D:
+                    return i + 1
+                if self.at(i) != 0x2C:
+                    self.fail(i, "after object key:value pair")
+                i = self.space(i + 1)
+        if c == 0x5B:  # [
+            i = self.space(i + 1)
+            if self.at(i) == 0x5D:
+                return i + 1
+            while True:
+                i = self.space(self.value(i))
+                if self.at(i) == 0x5D:
+                    return i + 1
+                if self.at(i) != 0x2C:
+                    self.fail(i, "after array element")
+                i += 1
+        if c == 0x22:
+            return self.string(i)
+        if c == 0x2D or 0x30 <= c <= 0x39:
+            return self.number(i)
+        if c in _WORDS:
+            word = _WORDS[c]
+            for k, expected in enumerate(word[1:], start=1):
+                if self.at(i + k) != expected:
+                    self.fail(i + k, f"in literal {word.decode()} (expecting '{chr(expected)}')")
+            return i + len(word)
+        self.fail(i, "looking for beginning of value")
+
+    def string(self, i: int) -> int:
+        i += 1
+        while (c := self.at(i)) != 0x22:
+            if c == 0x5C:
+                i += 1
+                if self.at(i) == 0x75:  # \uXXXX
+                    for _ in range(4):
+                        i += 1
+                        if self.at(i) not in _HEX:
+                            self.fail(i, "in \\u hexadecimal character escape")
+                elif self.at(i) not in _ESCAPABLE:
+                    self.fail(i, "in string escape code")
+            elif c < 0x20:
+                self.fail(i, "in string literal")
+            i += 1
+        return i + 1
+
+    def number(self, i: int) -> int:
+        if self.at(i) == 0x2D:
+            i += 1
+        if self.at(i) == 0x30:
+            i += 1
+        else:
+            i = self.digits(i, "in numeric literal")
+        if self.at(i) == 0x2E:
+            i = self.digits(i + 1, "after decimal point in numeric literal")
+        if self.at(i) in _EXP:
+            i += 1
+            if self.at(i) in _SIGN:
+                i += 1
+            i = self.digits(i, "in exponent of numeric literal")
+        return i
+
+    def digits(self, i: int, context: str) -> int:
+        if self.at(i) not in _DIGIT:
+            self.fail(i, context)
+        while self.at(i) in _DIGIT:
+            i += 1
+        return i
