@@ -1,14 +1,16 @@
 """Kafka input binding: a consumer-group member that hands each partition to its own worker.
 
-confluent-kafka's Consumer blocks, so one daemon thread owns every consume(), pause/resume
-and rebalance callback; messages cross to the event loop with `call_soon_threadsafe`, and
-offsets come back through `store_offsets` (thread-safe in librdkafka) and auto-commit.
+confluent-kafka's Consumer blocks, so one daemon thread owns it: every consume(), offset
+store, pause/resume, commit and rebalance callback runs there. (A call from another thread
+while consume() waits can deadlock on the GIL.) Messages cross to the event loop with
+`call_soon_threadsafe`; handled offsets come back through a queue the thread drains.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 from typing import Any
 
@@ -51,6 +53,7 @@ class KafkaInput:
         self._assigned = asyncio.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._handled: queue.SimpleQueue[tuple[str, int, int]] = queue.SimpleQueue()
 
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
@@ -129,16 +132,36 @@ class KafkaInput:
         assert loop is not None
         try:
             while not self._stop.is_set():
+                self._store_handled()
                 self._flow_control()
                 messages = consumer.consume(_BATCH, _POLL_SECONDS)
                 ready = [m for m in messages if not _is_error(m)]
                 if ready:
                     loop.call_soon_threadsafe(self._dispatch, ready)
         finally:
+            self._store_handled()
             try:
                 consumer.close()
             except KafkaException as exc:
                 log.warning("kafka consumer %s closed with an error: %s", self._component, exc)
+
+    def _store_handled(self) -> None:
+        """Store the offsets the workers finished; auto-commit (or close) commits them."""
+        latest: dict[tuple[str, int], int] = {}
+        while True:
+            try:
+                topic, partition, next_offset = self._handled.get_nowait()
+            except queue.Empty:
+                break
+            latest[(topic, partition)] = max(next_offset, latest.get((topic, partition), 0))
+        for (topic, partition), next_offset in latest.items():
+            try:
+                self._consumer.store_offsets(
+                    offsets=[TopicPartition(topic, partition, next_offset)]
+                )
+            except KafkaException as exc:
+                # Revoked meanwhile: its new owner re-reads from the last commit.
+                log.debug("kafka binding %s: offset not stored: %s", self._component, exc)
 
     def _flow_control(self) -> None:
         for key, worker in list(self._workers.items()):
@@ -206,11 +229,7 @@ class KafkaInput:
             worker.put(message)
 
     def _store(self, topic: str, partition: int, next_offset: int) -> None:
-        try:
-            self._consumer.store_offsets(offsets=[TopicPartition(topic, partition, next_offset)])
-        except KafkaException as exc:
-            # The partition was revoked meanwhile: its new owner re-reads from the last commit.
-            log.debug("kafka binding %s: offset not stored: %s", self._component, exc)
+        self._handled.put((topic, partition, next_offset))
 
     async def _retire(self, keys: list[tuple[str, int]]) -> None:
         workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]
