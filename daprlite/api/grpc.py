@@ -25,7 +25,7 @@ log = logging.getLogger("daprlite.api.grpc")
 _SERVED = ("InvokeBinding", "GetMetadata", "SetMetadata", "Shutdown")
 
 
-class DaprServicer(dapr_pb2_grpc.DaprServicer):  # type: ignore[misc]
+class DaprServicer(dapr_pb2_grpc.DaprServicer):
     def __init__(self, api: DaprAPI) -> None:
         self._api = api
 
@@ -134,7 +134,7 @@ async def start_grpc_server(api: DaprAPI, port: int, token: str | None = None) -
     """Serve on 127.0.0.1:`port` (0: any free port); return the server and its real port."""
     interceptors = [TokenInterceptor(token)] if token else []
     server = grpc.aio.server(interceptors=interceptors)
-    dapr_pb2_grpc.add_DaprServicer_to_server(DaprServicer(api), server)
+    dapr_pb2_grpc.add_DaprServicer_to_server(DaprServicer(api), server)  # type: ignore[no-untyped-call]
     bound = server.add_insecure_port(f"127.0.0.1:{port}")
     if bound == 0:
         raise ConfigError(

@@ -114,11 +114,9 @@ def _build_config(
 def _run_sidecar(config: RunConfig) -> int:
     try:
         import uvloop
-
-        runner = uvloop.run
     except ImportError:  # uvloop is optional (e.g. on Windows)
-        runner = asyncio.run
-    return runner(_serve(config))
+        return asyncio.run(_serve(config))
+    return uvloop.run(_serve(config))
 
 
 async def _serve(config: RunConfig) -> int:

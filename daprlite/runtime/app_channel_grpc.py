@@ -14,7 +14,7 @@ from daprlite.runtime.app_channel import PROBE_TIMEOUT
 class GrpcAppChannel:
     def __init__(self, port: int, address: str = "127.0.0.1", token: str | None = None) -> None:
         self._channel = grpc.aio.insecure_channel(f"{address}:{port}")
-        self._stub = appcallback_pb2_grpc.AppCallbackStub(self._channel)
+        self._stub = appcallback_pb2_grpc.AppCallbackStub(self._channel)  # type: ignore[no-untyped-call]
         self._call_metadata = (("dapr-api-token", token),) if token else ()
         # daprd asks the app once and keeps the answer for the life of the process.
         self._subscribed: frozenset[str] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from daprlite.runtime.app_channel import AppChannel, route_of
+from daprlite.runtime.app_channel import AppChannel
 from daprlite.runtime.compstore import CompStore
 from daprlite.runtime.processor import explicit_directions
 
@@ -22,12 +22,12 @@ async def start_inputs(store: CompStore, channel: AppChannel) -> list[str]:
         binding = store.inputs.get(component.name)
         if binding is None:
             continue
-        route = route_of(component)
-        if "input" not in explicit_directions(component) and not await channel.is_subscribed(route):
+        probe = "input" not in explicit_directions(component)
+        if probe and not await channel.is_subscribed(component):
             log.info("app has not subscribed to binding %s.", component.name)
             continue
-        await binding.start(channel.handler_for(route))
-        log.info("input binding %s is reading, delivering to /%s", component.name, route)
+        await binding.start(channel.handler_for(component))
+        log.info("input binding %s is reading", component.name)
         started.append(component.name)
     return started
 

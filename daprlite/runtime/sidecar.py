@@ -109,7 +109,9 @@ class Sidecar:
         console.success(READY_LINE)
 
     async def _open_http(self) -> None:
-        app = build_http_app(self.api, max_body_bytes=self.config.max_body_bytes)
+        app = build_http_app(
+            self.api, max_body_bytes=self.config.max_body_bytes, api_token=self.config.api_token
+        )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         # Bind first, then serve: port 0 asks the kernel for a free port, and reading it back
@@ -164,7 +166,7 @@ class Sidecar:
     async def _unless_app_exits(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a start-up step, but give up early when the app dies or a stop is requested."""
         step = asyncio.ensure_future(work)
-        watchers = {asyncio.ensure_future(self._stop.wait())}
+        watchers: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._stop.wait())}
         if self.app is not None:
             watchers.add(asyncio.ensure_future(self.app.wait()))
         try:
@@ -182,7 +184,7 @@ class Sidecar:
 
     async def serve(self) -> int:
         """Wait until the app ends or a stop is asked for; return daprlite's exit code."""
-        waits = {asyncio.ensure_future(self._stop.wait())}
+        waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._stop.wait())}
         if self.app is not None:
             waits.add(asyncio.ensure_future(self.app.wait()))
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
