@@ -96,5 +96,7 @@ def setup_logging(app_id: str, level: str, as_json: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(_LEVELS.get(level, logging.INFO))
     root.propagate = False
-    # librdkafka chatter is useful only when debugging.
-    logging.getLogger("daprlite.bindings.kafka.client").setLevel(logging.WARNING)
+    # librdkafka warns about every transient broker state (e.g. a coordinator still loading)
+    # and then recovers on its own; its errors are what a user needs to see.
+    if root.level > logging.DEBUG:
+        logging.getLogger("daprlite.bindings.kafka.client").setLevel(logging.ERROR)

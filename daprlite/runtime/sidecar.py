@@ -45,6 +45,9 @@ class Sidecar:
         printer: Printer | None = None,
     ) -> None:
         self.config = config
+        # The app gets the user's environment as it was, plus the Dapr variables; not what
+        # daprlite itself sets for its own libraries (see _open_grpc).
+        self._user_env = dict(os.environ)
         self.registry = registry or BindingRegistry()
         self.printer = printer or Printer()
         self.store = CompStore()
@@ -122,6 +125,9 @@ class Sidecar:
         log.info("HTTP server is running on port %d", self.http_port)
 
     async def _open_grpc(self) -> None:
+        # gRPC's fork handlers only log noise when the app is spawned beside live gRPC
+        # threads; daprlite never uses gRPC in a forked child.
+        os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
         # Imported here so that `daprlite --help` does not pay for the generated stubs.
         from daprlite.api.grpc import start_grpc_server
 
@@ -131,7 +137,7 @@ class Sidecar:
 
     async def _start_app(self) -> None:
         cfg = self.config
-        env = os.environ | cfg.app_env(self.http_port, self.grpc_port)
+        env = self._user_env | cfg.app_env(self.http_port, self.grpc_port)
         self.app = AppProcess(list(cfg.command), printer=self.printer, env=env)
         await self.app.start()
         self.readiness.extended["appCommand"] = " ".join(cfg.command)

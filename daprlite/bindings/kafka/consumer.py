@@ -25,7 +25,8 @@ from confluent_kafka import (
 
 from daprlite.bindings.base import EventHandler
 from daprlite.bindings.kafka.partition import PartitionWorker
-from daprlite.bindings.kafka.settings import KafkaSettings
+from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
+from daprlite.bindings.kafka.topics import ensure_topics
 from daprlite.components.metadata import MetadataReader
 from daprlite.components.model import Component
 from daprlite.errors import ComponentInitError
@@ -84,7 +85,13 @@ class KafkaInput:
             }
         )
         try:
-            await self._loop.run_in_executor(None, self._consumer.list_topics, None, 10.0)
+            await self._loop.run_in_executor(
+                None,
+                ensure_topics,
+                settings.client_config(),
+                settings.topics,
+                reach_timeout(component),
+            )
         except KafkaException as exc:
             raise ComponentInitError(
                 component.log_name,

@@ -16,7 +16,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from daprlite.bindings.base import InvokeRequest, InvokeResponse
-from daprlite.bindings.kafka.settings import KafkaSettings
+from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
 from daprlite.components.metadata import MetadataReader
 from daprlite.components.model import Component
 from daprlite.errors import BindingInvokeError, ComponentInitError
@@ -58,7 +58,9 @@ class KafkaOutput:
         self._producer = Producer(config)
         # Like daprd, an unreachable broker fails start-up instead of every later request.
         try:
-            await self._loop.run_in_executor(None, self._producer.list_topics, None, 10.0)
+            await self._loop.run_in_executor(
+                None, self._producer.list_topics, None, reach_timeout(component)
+            )
         except KafkaException as exc:
             raise ComponentInitError(
                 component.log_name,

@@ -121,6 +121,12 @@ class KafkaSettings:
         return config
 
 
+def reach_timeout(component: Component) -> float:
+    """How long init waits for the brokers: inside the component's init timeout, so that an
+    unreachable broker is reported as such rather than as a bare timeout."""
+    return max(component.init_timeout_seconds * 0.8, 0.5)
+
+
 def _auth_type(meta: MetadataReader, component: Component) -> str:
     auth_type = (meta.text("authType") or "").lower()
     if not auth_type and meta.has("authRequired"):
