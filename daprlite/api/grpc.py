@@ -5,9 +5,9 @@ Bindings RPCs are served; every other RPC of the service answers UNIMPLEMENTED b
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import grpc
@@ -17,12 +17,15 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from daprlite.api.core import DaprAPI
+from daprlite.api.grpc_auth import TokenInterceptor
 from daprlite.bindings.base import InvokeRequest
 from daprlite.errors import BindingError, ConfigError
 
 log = logging.getLogger("daprlite.api.grpc")
 
 _SERVED = ("InvokeBinding", "GetMetadata", "SetMetadata", "Shutdown")
+_HEADER_NAME = re.compile(r"^[0-9a-z_.\-]+$")
+_HEADER_VALUE = re.compile(r"^[ -~]*$")
 
 
 class DaprServicer(dapr_pb2_grpc.DaprServicer):
@@ -42,10 +45,9 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
             raise AssertionError("unreachable") from exc  # abort() always raises
         if response is None:
             return binding_pb2.InvokeBindingResponse()
-        if response.metadata:
-            await context.send_initial_metadata(
-                tuple((f"metadata.{k}".lower(), v) for k, v in response.metadata.items())
-            )
+        headers = response_headers(response.metadata)
+        if headers:
+            await context.send_initial_metadata(headers)
         return binding_pb2.InvokeBindingResponse(
             data=response.data, metadata=dict(response.metadata)
         )
@@ -79,6 +81,20 @@ for _rpc in dir(dapr_pb2_grpc.DaprServicer):
         setattr(DaprServicer, _rpc, _unimplemented(_rpc))
 
 
+def response_headers(metadata: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """A binding's response metadata as `metadata.<key>` gRPC headers, as daprd sends them.
+
+    Keys gRPC cannot carry (upper case is folded; other characters, `-bin` suffixes) and values
+    that are not printable ASCII are left out rather than failing the call.
+    """
+    headers = []
+    for key, value in metadata.items():
+        name = f"metadata.{key}".lower()
+        if _HEADER_NAME.match(name) and not name.endswith("-bin") and _HEADER_VALUE.match(value):
+            headers.append((name, value))
+    return tuple(headers)
+
+
 def metadata_response(document: dict[str, Any]) -> Any:
     """The JSON document of GET /v1.0/metadata, as the GetMetadataResponse message."""
     connection = document.get("appConnectionProperties", {})
@@ -100,6 +116,10 @@ def metadata_response(document: dict[str, Any]) -> Any:
             protocol=connection.get("protocol", ""),
             channel_address=connection.get("channelAddress", ""),
         ),
+        # Actors are not part of daprlite; daprd reports this when no placement is configured.
+        actor_runtime=metadata_pb2.ActorRuntime(
+            runtime_status=metadata_pb2.ActorRuntime.DISABLED, host_ready=False
+        ),
     )
 
 
@@ -111,31 +131,18 @@ async def _abort(context: grpc.aio.ServicerContext, code: int, message: str, rea
     await context.abort(status.code, status.details, status.trailing_metadata)
 
 
-class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """With DAPR_API_TOKEN set, every call must carry it as `dapr-api-token` metadata."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token.encode()
-
-    async def intercept_service(
-        self, continuation: Callable[[Any], Awaitable[Any]], details: Any
-    ) -> Any:
-        given = dict(details.invocation_metadata or ()).get("dapr-api-token", "")
-        if hmac.compare_digest(str(given).encode(), self._token):
-            return await continuation(details)
-        return grpc.unary_unary_rpc_method_handler(_reject)
-
-
-async def _reject(request: Any, context: grpc.aio.ServicerContext) -> Any:
-    await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid api token")
-
-
 async def start_grpc_server(api: DaprAPI, port: int, token: str | None = None) -> tuple[Any, int]:
     """Serve on 127.0.0.1:`port` (0: any free port); return the server and its real port."""
     interceptors = [TokenInterceptor(token)] if token else []
-    server = grpc.aio.server(interceptors=interceptors)
+    # gRPC sets SO_REUSEPORT by default, which would let two sidecars share one port and split
+    # the calls between them; a busy port must be an error instead.
+    server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
     dapr_pb2_grpc.add_DaprServicer_to_server(DaprServicer(api), server)  # type: ignore[no-untyped-call]
-    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    try:
+        # Depending on the grpcio version a failed bind returns 0 or raises RuntimeError.
+        bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    except RuntimeError:
+        bound = 0
     if bound == 0:
         raise ConfigError(
             f"port {port} is already in use on 127.0.0.1; pick another --dapr-grpc-port or "

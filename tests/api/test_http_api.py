@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,33 +19,10 @@ from daprlite.bindings.base import InvokeRequest, InvokeResponse
 from daprlite.components.model import Component
 from daprlite.errors import BindingInvokeError
 from daprlite.runtime.compstore import CompStore
+from tests.api.fakes import FakeOutput
 
 BINDING = "kafka-binding"
 PATH = f"/v1.0/bindings/{BINDING}"
-
-
-@dataclass
-class FakeOutput:
-    """Records every request; can be told to fail or to answer with a response."""
-
-    requests: list[InvokeRequest] = field(default_factory=list)
-    fail_with: Exception | None = None
-    response: InvokeResponse | None = None
-
-    async def init(self, component: Component) -> None:
-        pass
-
-    def operations(self) -> Sequence[str]:
-        return ["create"]
-
-    async def invoke(self, request: InvokeRequest) -> InvokeResponse | None:
-        self.requests.append(request)
-        if self.fail_with is not None:
-            raise self.fail_with
-        return self.response
-
-    async def close(self) -> None:
-        pass
 
 
 @dataclass
