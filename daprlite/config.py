@@ -36,6 +36,9 @@ class RunConfig:
     app_channel_address: str = "127.0.0.1"
     api_token: str | None = None
     app_api_token: str | None = None
+    # Multi-App Run: the app's folder (its working directory) and the template's `env:`.
+    app_dir: Path | None = None
+    env: tuple[tuple[str, str], ...] = ()
 
     def app_env(self, http_port: int, grpc_port: int) -> dict[str, str]:
         """The variables the dapr CLI gives an app, which the Dapr SDKs read."""
@@ -48,4 +51,6 @@ class RunConfig:
         }
         if self.app_port:
             env["APP_PORT"] = str(self.app_port)
+        # The run template's entries come last, as the dapr CLI appends them.
+        env.update(self.env)
         return env

@@ -12,8 +12,8 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TextIO
 
 from aiohttp import web
 
@@ -25,7 +25,7 @@ from daprlite.components.loader import load_components
 from daprlite.config import RunConfig
 from daprlite.errors import AppError, ConfigError, ExitCode
 from daprlite.process.printer import Printer
-from daprlite.process.supervisor import AppProcess
+from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
 from daprlite.runtime.app_port import wait_for_port
 from daprlite.runtime.compstore import CompStore
@@ -42,9 +42,18 @@ class Sidecar:
         self,
         config: RunConfig,
         registry: BindingRegistry | None = None,
-        printer: Printer | None = None,
+        printer: LineSink | None = None,
+        *,
+        status: TextIO | None = None,
+        on_started: Callable[[Sidecar], None] | None = None,
     ) -> None:
+        """`status`: where the ℹ️/✅ lines go (default stdout; a Multi-App Run gives each sidecar
+        its daprd log). `on_started`: called once the ports are open and the app is started."""
         self.config = config
+        self._status = status
+        self._on_started = on_started
+        # Set when start-up has finished; a Multi-App Run waits on it before the next app.
+        self.ready = asyncio.Event()
         # The app gets the user's environment as it was, plus the Dapr variables; not what
         # daprlite itself sets for its own libraries (see _open_grpc).
         self._user_env = dict(os.environ)
@@ -95,7 +104,8 @@ class Sidecar:
         self.readiness.outbound_ready = True
         console.info(
             f"Starting Dapr with id {cfg.app_id}. HTTP Port: {self.http_port}. "
-            f"gRPC Port: {self.grpc_port}"
+            f"gRPC Port: {self.grpc_port}",
+            self._status,
         )
         log.info(
             "dapr initialized. Status: Running. Init Elapsed %.0fms",
@@ -103,13 +113,16 @@ class Sidecar:
         )
         if cfg.command:
             await self._start_app()
+        if self._on_started is not None:
+            self._on_started(self)
         if cfg.app_port:
             await self._wait_for_app(cfg.app_port)
         else:
             self.readiness.app_ready = True
             if self.store.inputs:
                 log.warning("App channel is not initialized. Did you configure an app-port?")
-        console.success(READY_LINE)
+        console.success(READY_LINE, self._status)
+        self.ready.set()
 
     async def _open_http(self) -> None:
         app = build_http_app(
@@ -138,12 +151,12 @@ class Sidecar:
     async def _start_app(self) -> None:
         cfg = self.config
         env = self._user_env | cfg.app_env(self.http_port, self.grpc_port)
-        self.app = AppProcess(list(cfg.command), printer=self.printer, env=env)
+        self.app = AppProcess(list(cfg.command), printer=self.printer, env=env, cwd=cfg.app_dir)
         await self.app.start()
         self.readiness.extended["appCommand"] = " ".join(cfg.command)
         self.readiness.extended["appPID"] = str(self.app.pid)
         self.readiness.extended["cliPID"] = str(os.getpid())
-        console.info(f"Updating metadata for app command: {' '.join(cfg.command)}")
+        console.info(f"Updating metadata for app command: {' '.join(cfg.command)}", self._status)
 
     async def _wait_for_app(self, port: int) -> None:
         """Wait for the app's port, then start the input bindings it subscribed to."""
@@ -206,9 +219,9 @@ class Sidecar:
         if self.app is not None and self.app.returncode is not None:
             code = self.app.returncode
             if code == 0:
-                console.success("Exited App successfully")
+                console.success("Exited App successfully", self._status)
             else:
-                console.failure(f"The App process exited with error code: {code}")
+                console.failure(f"The App process exited with error code: {code}", self._status)
             return code
         return ExitCode.OK
 

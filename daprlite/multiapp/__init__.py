@@ -1,0 +1,1 @@
+"""Multi-App Run: several apps, each beside its own sidecar, in one daprlite process."""

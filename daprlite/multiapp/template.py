@@ -1,0 +1,264 @@
+"""Dapr's Multi-App Run template (dapr.yaml) → one RunConfig per app, every problem at file:line.
+
+Paths resolve as the dapr CLI resolves them: `common` and `appDirPath` from the template's
+folder, an app's own paths from its `appDirPath`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from daprlite.config import RunConfig, default_components_path
+from daprlite.errors import ConfigError, Problem
+
+TEMPLATE_NAME = "dapr.yaml"
+LogDestination = Literal["file", "console", "fileAndConsole"]
+_DESTINATIONS = ("file", "console", "fileAndConsole")
+_LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "panic")
+
+# Keys daprlite reads. Every other key of the dapr CLI's schema is accepted and has no effect
+# here (placement, profiling, containers, ...): a template written for Dapr runs unchanged.
+_SHARED = {"appProtocol", "logLevel", "resourcesPath", "resourcesPaths", "env",
+           "appLogDestination", "daprdLogDestination", "maxBodySize"}  # fmt: skip
+_APP_ONLY = {"appID", "appDirPath", "appPort", "command", "daprHTTPPort", "daprGRPCPort",
+             "appChannelAddress"}  # fmt: skip
+_IGNORED = {"configFilePath", "apiListenAddresses", "enableProfiling", "appMaxConcurrency",
+            "placementHostAddress", "schedulerHostAddress", "appSSL", "readBufferSize",
+            "enableAppHealthCheck", "appHealthCheckPath", "appHealthProbeInterval",
+            "appHealthProbeTimeout", "appHealthThreshold", "enableApiLogging", "runtimePath",
+            "daprPath", "daprInternalGRPCPort", "profilePort", "metricsPort", "unixDomainSocket",
+            "containerImage", "containerImagePullPolicy", "createService"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateApp:
+    config: RunConfig
+    app_dir: Path
+    app_log: LogDestination = "fileAndConsole"
+    daprd_log: LogDestination = "file"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.app_dir / ".dapr" / "logs"
+
+
+@dataclass(frozen=True, slots=True)
+class RunTemplate:
+    path: Path
+    name: str
+    apps: tuple[TemplateApp, ...]
+
+
+def template_path(given: Path) -> Path:
+    """`-f` takes the file itself or a folder holding dapr.yaml."""
+    path = given.expanduser().absolute()
+    if path.is_dir():
+        path = path / TEMPLATE_NAME
+    if not path.is_file():
+        raise ConfigError(f"run template {path} not found: pass a dapr.yaml file or its folder")
+    return path
+
+
+def load_template(given: Path) -> RunTemplate:
+    path = template_path(given)
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise _error([Problem(path, line, f"invalid YAML: {exc.problem or exc}")]) from exc
+    parser = _Parser(path)
+    template = parser.parse(root)
+    if parser.problems:
+        raise _error(parser.problems)
+    assert template is not None
+    return template
+
+
+def _error(problems: list[Problem]) -> ConfigError:
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    return ConfigError(f"invalid run template ({count}):\n  " + "\n  ".join(map(str, problems)))
+
+
+class _Parser:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.base = path.parent
+        self.problems: list[Problem] = []
+        self._constructor = SafeConstructor()
+
+    def problem(self, node: Node | None, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 0
+        self.problems.append(Problem(self.path, line, message))
+
+    def parse(self, root: Node | None) -> RunTemplate | None:
+        top = self._mapping(root, "the template")
+        if top is None:
+            return None
+        version = top.get("version")
+        if version is None or self._value(version) in (0, None, ""):
+            self.problem(version or root, "required field 'version' is missing (use version: 1)")
+        elif not isinstance(self._value(version), int):
+            self.problem(version, "'version' must be a number (version: 1)")
+        common = self._mapping(top["common"], "'common'") if "common" in top else {}
+        shared = self._shared(common or {}, self.base, "common") if common is not None else {}
+        apps_node = top.get("apps")
+        if not isinstance(apps_node, SequenceNode) or not apps_node.value:
+            self.problem(apps_node or root, "'apps' must be a list with at least one app")
+            return None
+        apps = [self._app(node, shared) for node in apps_node.value]
+        ids: dict[str, Node] = {}
+        for app, node in zip(apps, apps_node.value, strict=True):
+            if app is None:
+                continue
+            if app.config.app_id in ids:
+                self.problem(node, f"app id {app.config.app_id} is used by two apps")
+            ids[app.config.app_id] = node
+        name = str(self._value(top["name"])) if "name" in top else ""
+        return RunTemplate(self.path, name, tuple(a for a in apps if a is not None))
+
+    def _app(self, node: Node, common: dict[str, Any]) -> TemplateApp | None:
+        fields = self._mapping(node, "an app")
+        if fields is None:
+            return None
+        for key, value in fields.items():
+            if key not in _SHARED | _APP_ONLY | _IGNORED:
+                self.problem(value, f"unknown key '{key}' in an app")
+        dir_node = fields.get("appDirPath")
+        if dir_node is None:
+            self.problem(node, "required field 'appDirPath' is missing")
+            return None
+        app_dir = self._path(dir_node, self.base)
+        if app_dir is None:
+            return None
+        own = self._shared(fields, app_dir, "app")
+        # An app's own value wins; `common` fills what the app leaves out (the CLI's merge).
+        merged = {k: v for k, v in common.items() if k != "env"} | own
+        env = dict(common.get("env", {})) | dict(own.get("env", {}))
+        app_id = self._str(fields.get("appID")) or app_dir.name
+        if "." in app_id:
+            self.problem(fields.get("appID") or node, f"app id cannot contain dots: {app_id}")
+        paths = own.get("resources") or _local_resources(app_dir) or common.get("resources")
+        command = self._command(fields.get("command"))
+        config = RunConfig(
+            app_id=app_id,
+            command=tuple(command),
+            app_port=self._port(fields.get("appPort")) or None,
+            dapr_http_port=self._port(fields.get("daprHTTPPort")),
+            dapr_grpc_port=self._port(fields.get("daprGRPCPort")),
+            components_paths=tuple(paths or (default_components_path(),)),
+            app_protocol=merged.get("appProtocol", "http"),
+            log_level=merged.get("logLevel", "info"),
+            app_channel_address=self._str(fields.get("appChannelAddress")) or "127.0.0.1",
+            app_dir=app_dir,
+            env=tuple(env.items()),
+            api_token=os.environ.get("DAPR_API_TOKEN") or None,
+            app_api_token=os.environ.get("APP_API_TOKEN") or None,
+        )
+        return TemplateApp(
+            config,
+            app_dir,
+            app_log=merged.get("appLogDestination", "fileAndConsole"),
+            daprd_log=merged.get("daprdLogDestination", "file"),
+        )
+
+    def _shared(self, fields: dict[str, Node], base: Path, where: str) -> dict[str, Any]:
+        """The keys `common` and an app share, checked; paths resolved against `base`."""
+        out: dict[str, Any] = {}
+        if where == "common":
+            for key, value in fields.items():
+                if key not in _SHARED | _IGNORED:
+                    self.problem(value, f"unknown key '{key}' in 'common'")
+        checks: dict[str, tuple[tuple[str, ...], str]] = {
+            "appProtocol": (("http", "grpc"), "appProtocol must be http or grpc"),
+            "logLevel": (_LOG_LEVELS, f"logLevel must be one of {', '.join(_LOG_LEVELS)}"),
+            "appLogDestination": (_DESTINATIONS, "must be file, console or fileAndConsole"),
+            "daprdLogDestination": (_DESTINATIONS, "must be file, console or fileAndConsole"),
+        }
+        for key, (allowed, message) in checks.items():
+            text = self._str(fields.get(key))
+            if text and text not in allowed:
+                self.problem(fields[key], f"{key}: {text!r}: {message}")
+            elif text:
+                out[key] = text
+        resources: list[Path] = []
+        for node in [*self._list(fields.get("resourcesPaths")), fields.get("resourcesPath")]:
+            if node is not None and self._str(node):
+                resolved = self._path(node, base)
+                if resolved is not None:
+                    resources.append(resolved)
+        if resources:
+            out["resources"] = resources
+        env = fields.get("env")
+        if env is not None:
+            mapping = self._mapping(env, "'env'") or {}
+            out["env"] = {k: _env_text(self._value(v)) for k, v in mapping.items()}
+        return out
+
+    def _command(self, node: Node | None) -> list[str]:
+        if node is None:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.problem(node, 'command must be a list, e.g. command: ["python3", "app.py"]')
+            return []
+        return [str(self._value(item)) for item in node.value]
+
+    def _path(self, node: Node, base: Path) -> Path | None:
+        text = self._str(node)
+        path = (base / Path(text).expanduser()).resolve()
+        if not path.exists():
+            self.problem(node, f"path {text} does not exist (resolved to {path})")
+            return None
+        return path
+
+    def _port(self, node: Node | None) -> int:
+        value = self._value(node) if node is not None else 0
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
+            self.problem(node, f"{value!r} is not a port number (1-65535)")
+            return 0
+        return value
+
+    def _mapping(self, node: Node | None, what: str) -> dict[str, Node] | None:
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what} must be a mapping of keys to values")
+            return None
+        return {str(self._value(k)): v for k, v in node.value}
+
+    def _list(self, node: Node | None) -> list[Node | None]:
+        if node is None:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.problem(node, "must be a list")
+            return []
+        return list(node.value)
+
+    def _str(self, node: Node | None) -> str:
+        if node is None:
+            return ""
+        if not isinstance(node, ScalarNode):
+            self.problem(node, "must be a single value")
+            return ""
+        value = self._value(node)
+        return "" if value is None else str(value)
+
+    def _value(self, node: Node) -> Any:
+        return self._constructor.construct_object(node, deep=True)
+
+
+def _local_resources(app_dir: Path) -> list[Path] | None:
+    # The dapr CLI prefers an app's own `.dapr/resources` folder over `common`'s paths.
+    local = app_dir / ".dapr" / "resources"
+    return [local] if local.is_dir() else None
+
+
+def _env_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
