@@ -105,6 +105,11 @@ class DaprAPI:
         doc["appConnectionProperties"] = connection
         # Actors are not part of daprlite; daprd reports this when no placement is configured.
         doc["actorRuntime"] = {"runtimeStatus": "DISABLED", "hostReady": False}
+        # Beyond daprd: where input delivery stands (a partition held up by a failing message
+        # shows its offset, attempts and last error). Clients that do not know it ignore it.
+        inputs = self.store.input_status()
+        if inputs:
+            doc["daprlite"] = {"inputBindings": inputs}
         return doc
 
     def set_metadata(self, key: str, value: str) -> None:

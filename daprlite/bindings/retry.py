@@ -40,6 +40,10 @@ class RetryPolicy:
             max_elapsed_time=meta.duration("backOffMaxElapsedTime", base.max_elapsed_time),
         )
 
+    def max_interval_or_duration(self) -> float:
+        """The pause to keep using once a policy's own retries are spent."""
+        return self.duration if self.policy == "constant" else self.max_interval
+
     def delays(self, rng: random.Random | None = None) -> Iterator[float]:
         """The pause before each retry; the iterator ends when no retry is left."""
         rng = rng or random.Random()

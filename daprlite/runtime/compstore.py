@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from daprlite.bindings.base import InputBinding, OutputBinding
 from daprlite.components.model import Component
@@ -42,3 +43,15 @@ class CompStore:
                 )
             )
         return infos
+
+    def input_status(self) -> list[dict[str, Any]]:
+        """What each reading input binding reports about its partitions (waits, retries).
+
+        Optional for a binding type: one without a `status()` method reports nothing.
+        """
+        report = []
+        for name, binding in self.inputs.items():
+            status = getattr(binding, "status", None)
+            if callable(status):
+                report.append({"name": name, "partitions": status()})
+        return report

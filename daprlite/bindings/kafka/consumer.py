@@ -12,6 +12,7 @@ import asyncio
 import logging
 import queue
 import threading
+from dataclasses import replace
 from typing import Any
 
 from confluent_kafka import (
@@ -23,8 +24,9 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from daprlite.bindings.base import EventHandler
+from daprlite.bindings.base import EventHandler, InvokeRequest
 from daprlite.bindings.kafka.partition import PartitionWorker
+from daprlite.bindings.kafka.producer import KafkaOutput
 from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
 from daprlite.bindings.kafka.topics import ensure_topics
 from daprlite.components.metadata import MetadataReader
@@ -55,6 +57,7 @@ class KafkaInput:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._handled: queue.SimpleQueue[tuple[str, int, int]] = queue.SimpleQueue()
+        self._dead_letters: KafkaOutput | None = None
 
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
@@ -98,6 +101,11 @@ class KafkaInput:
                 f"kafka: cannot reach brokers {','.join(settings.brokers)}: {exc.args[0].str()}",
             ) from exc
 
+        if settings.dead_letter_topic:
+            self._dead_letters = KafkaOutput()
+            parked = dict(component.metadata, publishTopic=settings.dead_letter_topic)
+            await self._dead_letters.init(replace(component, metadata=parked))
+
     async def start(self, handler: EventHandler) -> None:
         if self._consumer is None or self._settings is None:
             return  # no topics: nothing to read
@@ -131,6 +139,8 @@ class KafkaInput:
         self._stop.set()
         # The poll thread closes the consumer, which commits the stored offsets.
         await self._loop.run_in_executor(None, self._thread.join)
+        if self._dead_letters is not None:
+            await self._dead_letters.close()
 
     # --- the poll thread ---------------------------------------------------------------
 
@@ -229,14 +239,42 @@ class KafkaInput:
             worker = self._workers.get(key)
             if worker is None:
                 assert self._handler is not None and self._settings is not None
-                worker = PartitionWorker(
-                    *key, self._handler, self._store, self._settings, self._component
-                )
+                park = self._dead_letter if self._dead_letters is not None else None
+                worker = PartitionWorker(*key, self._handler, self._store, self._settings, park)
                 self._workers[key] = worker
             worker.put(message)
 
     def _store(self, topic: str, partition: int, next_offset: int) -> None:
         self._handled.put((topic, partition, next_offset))
+
+    async def _dead_letter(self, message: Any, error: str, attempts: int) -> None:
+        assert self._dead_letters is not None
+        headers = {name: (value or b"").decode("utf-8", "replace")
+                   for name, value in message.headers() or ()}  # fmt: skip
+        if message.key() is not None:
+            headers["partitionKey"] = message.key().decode("utf-8", "replace")
+        headers |= {
+            "daprlite-error": error,
+            "daprlite-attempts": str(attempts),
+            "daprlite-origin-topic": message.topic(),
+            "daprlite-origin-partition": str(message.partition()),
+            "daprlite-origin-offset": str(message.offset()),
+        }
+        await self._dead_letters.invoke(InvokeRequest(message.value() or b"", headers, "create"))
+
+    def status(self) -> list[dict[str, Any]]:
+        """Per assigned partition: messages waiting, and the stalled message if one is."""
+        report = []
+        for (topic, partition), worker in sorted(self._workers.items()):
+            entry: dict[str, Any] = {
+                "topic": topic,
+                "partition": partition,
+                "pending": worker.pending,
+            }
+            if worker.stall is not None:
+                entry["retrying"] = worker.stall.describe()
+            report.append(entry)
+        return report
 
     async def _retire(self, keys: list[tuple[str, int]]) -> None:
         workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]

@@ -35,6 +35,7 @@ class KafkaSettings:
     client_key: str
     # None when the component does not say: daprlite then retries rather than skips.
     consume_retry_enabled: bool | None
+    dead_letter_topic: str  # beyond daprd: where poison messages go once retries are spent
     retry: RetryPolicy
     consume_retry_interval: float
     heartbeat_interval: float
@@ -71,6 +72,7 @@ class KafkaSettings:
                 if meta.explicit("consumeRetryEnabled")
                 else None
             ),
+            dead_letter_topic=meta.text("deadLetterTopic") or "",
             retry=RetryPolicy.from_metadata(meta),
             consume_retry_interval=meta.duration("consumeRetryInterval", 0.1, bare_unit="ms"),
             heartbeat_interval=meta.duration("heartbeatInterval", 3.0),
