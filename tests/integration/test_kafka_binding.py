@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -84,26 +85,33 @@ async def test_init_fails_clearly_when_no_broker_listens(unused_tcp_port) -> Non
     await output.close()
 
 
-async def _read_into(app: RecordingApp, component: Component) -> KafkaInput:
-    await app.start()
-    channel = HttpAppChannel(app.port)
-    reader = KafkaInput()
-    await reader.init(component)
-    await reader.start(channel.handler_for(app.route))
-    return reader
+class Reading:
+    """A KafkaInput delivering to a RecordingApp over the real HTTP app channel."""
+
+    def __init__(self, app: RecordingApp, component: Component) -> None:
+        self.app, self.component = app, component
+        self.reader = KafkaInput()
+
+    async def __aenter__(self) -> RecordingApp:
+        await self.app.start()
+        self.channel = HttpAppChannel(self.app.port)
+        await self.reader.init(self.component)
+        await self.reader.start(self.channel.handler_for(self.component))
+        return self.app
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.reader.close()
+        await self.channel.close()
+        await self.app.stop()
 
 
 async def test_input_delivers_every_message_in_order(kafka_broker, kafka_topic) -> None:
     topic = kafka_topic()
-    app = RecordingApp()
-    reader = await _read_into(app, kafka_component(kafka_broker.bootstrap, topic))
-    try:
+    app = RecordingApp(route="orders")
+    async with Reading(app, kafka_component(kafka_broker.bootstrap, topic)):
         # Produced only after start() returned: "newest" must still see every one of them.
         produce(kafka_broker.bootstrap, topic, [json.dumps({"n": n}).encode() for n in range(50)])
         await app.wait_for(50)
-    finally:
-        await reader.close()
-        await app.stop()
     assert app.accepted_values() == [{"n": n} for n in range(50)]
     headers = app.accepted[0].headers
     assert headers["Content-Type"] == "application/json"
@@ -118,13 +126,9 @@ async def test_failed_delivery_is_retried_while_later_ones_wait(kafka_broker, ka
     # The app refuses message 3 twice; daprlite must retry it, not skip it.
     app = RecordingApp(status_for=lambda body, seen: 500 if body == b"3" and seen <= 2 else 200)
     component = kafka_component(kafka_broker.bootstrap, topic, backOffDuration="50ms")
-    reader = await _read_into(app, component)
-    try:
+    async with Reading(app, component):
         produce(kafka_broker.bootstrap, topic, [str(n).encode() for n in range(1, 7)])
         await app.wait_for(6)
-    finally:
-        await reader.close()
-        await app.stop()
     assert app.accepted_values() == [1, 2, 3, 4, 5, 6]
     assert app.attempts[b"3"] == 3
 
@@ -133,13 +137,9 @@ async def test_explicit_retry_off_skips_like_daprd(kafka_broker, kafka_topic) ->
     topic = kafka_topic()
     app = RecordingApp(status_for=lambda body, _seen: 500 if body == b"2" else 200)
     component = kafka_component(kafka_broker.bootstrap, topic, consumeRetryEnabled="false")
-    reader = await _read_into(app, component)
-    try:
+    async with Reading(app, component):
         produce(kafka_broker.bootstrap, topic, [b"1", b"2", b"3"])
         await app.wait_for(2)
-    finally:
-        await reader.close()
-        await app.stop()
     assert app.accepted_values() == [1, 3]
     assert app.attempts[b"2"] == 1
 
@@ -148,19 +148,65 @@ async def test_restart_resumes_after_the_last_accepted_message(kafka_broker, kaf
     topic = kafka_topic()
     component = kafka_component(kafka_broker.bootstrap, topic, initialOffset="oldest")
     produce(kafka_broker.bootstrap, topic, [b"1", b"2", b"3"])
-    first = RecordingApp()
-    reader = await _read_into(first, component)
-    await first.wait_for(3)
-    await reader.close()
-    await first.stop()
+    async with Reading(RecordingApp(), component) as first:
+        await first.wait_for(3)
 
     produce(kafka_broker.bootstrap, topic, [b"4", b"5"])
-    second = RecordingApp()
-    reader = await _read_into(second, component)
-    try:
+    async with Reading(RecordingApp(), component) as second:
         await second.wait_for(2)
-    finally:
-        await reader.close()
-        await second.stop()
     # Offsets were committed on close: nothing is read twice, nothing is missed.
     assert second.accepted_values() == [4, 5]
+
+
+async def test_poison_message_goes_to_the_dead_letter_topic(kafka_broker, kafka_topic) -> None:
+    topic, parked = kafka_topic(), kafka_topic()
+    app = RecordingApp(status_for=lambda body, _seen: 500 if body == b"2" else 200)
+    component = kafka_component(
+        kafka_broker.bootstrap,
+        topic,
+        deadLetterTopic=parked,
+        backOffDuration="20ms",
+        backOffMaxRetries="2",
+    )
+    async with Reading(app, component):
+        produce(kafka_broker.bootstrap, topic, [b"1", b"2", b"3"], key=b"k")
+        await app.wait_for(2)
+    assert app.accepted_values() == [1, 3]
+    assert app.attempts[b"2"] == 3  # the first try and two retries
+    [record] = read_back(kafka_broker.bootstrap, parked, 1)
+    headers = {name: value.decode() for name, value in record.headers()}
+    assert record.value() == b"2"
+    assert record.key() == b"k"
+    assert headers["daprlite-attempts"] == "3"
+    assert headers["daprlite-origin-topic"] == topic
+    assert headers["daprlite-origin-offset"] == "1"
+    assert "status code: 500" in headers["daprlite-error"]
+
+    # Parking committed its offset: a restart reads nothing again.
+    again = RecordingApp()
+    async with Reading(again, component):
+        produce(kafka_broker.bootstrap, topic, [b"4"])
+        await again.wait_for(1)
+    assert again.accepted_values() == [4]
+
+
+async def test_a_stalled_partition_is_visible_and_loses_nothing(kafka_broker, kafka_topic) -> None:
+    topic = kafka_topic()
+    refusing = True
+    app = RecordingApp(status_for=lambda _body, _seen: 503 if refusing else 200)
+    reading = Reading(app, kafka_component(kafka_broker.bootstrap, topic, backOffDuration="20ms"))
+    async with reading:
+        produce(kafka_broker.bootstrap, topic, [b"1", b"2"])
+        deadline = time.monotonic() + 20
+        while True:
+            [partition] = reading.reader.status() or [{}]
+            if partition.get("retrying", {}).get("attempts", 0) >= 3:
+                break
+            assert time.monotonic() < deadline, reading.reader.status()
+            await asyncio.sleep(0.02)
+        assert partition["retrying"]["offset"] == 0
+        assert "503" in partition["retrying"]["lastError"]
+        assert app.accepted == []  # message 2 waits behind message 1
+        refusing = False
+        await app.wait_for(2)
+    assert app.accepted_values() == [1, 2]
