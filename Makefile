@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 NODEAPP := quickstart/nodeapp
+# The @dapr/dapr SDK test apps (tests/e2e/test_node_sdk.py), pinned by their lock file.
+NODESDK := tests/apps/node-sdk
 
 .PHONY: install check test quickstart broker clean
 
@@ -16,7 +18,11 @@ $(BIN)/daprlite: pyproject.toml
 $(NODEAPP)/node_modules/.package-lock.json: $(NODEAPP)/package-lock.json
 	cd $(NODEAPP) && npm ci --no-audit --no-fund --loglevel=error
 
-install: $(BIN)/daprlite $(NODEAPP)/node_modules/.package-lock.json
+$(NODESDK)/node_modules/.package-lock.json: $(NODESDK)/package-lock.json
+	cd $(NODESDK) && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(BIN)/daprlite $(NODEAPP)/node_modules/.package-lock.json \
+	$(NODESDK)/node_modules/.package-lock.json
 
 check: install
 	$(BIN)/ruff check daprlite tests quickstart bench
@@ -33,4 +39,4 @@ quickstart: install
 	$(BIN)/python quickstart/launch.py
 
 clean:
-	rm -rf $(VENV) $(NODEAPP)/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(NODEAPP)/node_modules $(NODESDK)/node_modules .mypy_cache .ruff_cache .pytest_cache
