@@ -20,8 +20,10 @@ import psutil
 from daprlite.errors import BrokerError
 from daprlite.localkafka import config, distribution, state, storage
 from daprlite.localkafka.diagnostics import with_log_tail
+from daprlite.localkafka.listeners import scram_mechanisms
 from daprlite.localkafka.ports import port_in_use
 from daprlite.localkafka.readiness import Outcome, metadata_probe, wait_until_ready
+from daprlite.localkafka.scram import ensure_scram_users
 from daprlite.localkafka.settings import BrokerSettings
 
 Progress = Callable[[str], None]
@@ -79,6 +81,7 @@ class LocalBroker:
         record = self._live_record()
         if record is not None:
             self._wait_ready(record, timeout)
+            self._ensure_users(timeout)
             return
         java = distribution.find_java()
         libs = self.ensure_distribution()
@@ -114,6 +117,11 @@ class LocalBroker:
         )
         state.write_record(self.settings.state_file, record)
         self._wait_ready(record, timeout)
+        try:
+            self._ensure_users(timeout)
+        except BrokerError:
+            self.stop()  # a broker without its users would fail every test in a confusing way
+            raise
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the broker's process group, SIGKILL it after `grace` seconds; forget its pid."""
@@ -175,7 +183,11 @@ class LocalBroker:
 
     def _check_ports(self) -> None:
         s = self.settings
-        listeners = ((s.port, "Kafka"), (s.quorum_port, "controller"))
+        listeners = (
+            (s.port, "Kafka"),
+            (s.quorum_port, "controller"),
+            *((x.port, f"{x.name} ({x.protocol})") for x in s.listeners),
+        )
         for port, role in listeners:
             if port_in_use(s.host, port):
                 raise BrokerError(
@@ -201,6 +213,10 @@ class LocalBroker:
         props = config.server_properties(self.settings)
         self.config_file.write_text(config.render_properties(props))
         (self.settings.config_dir / "log4j2.properties").write_text(config.LOG4J2_PROPERTIES)
+
+    def _ensure_users(self, timeout: float) -> None:
+        mechanisms = scram_mechanisms(self.settings.listeners)
+        ensure_scram_users(self.bootstrap, self.settings.users, mechanisms, timeout)
 
     def _wait_ready(self, record: state.BrokerRecord, timeout: float) -> None:
         bootstrap = f"{record.host}:{record.port}"

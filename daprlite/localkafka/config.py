@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from daprlite.localkafka.listeners import listener_properties
 from daprlite.localkafka.settings import BrokerSettings
 
 NODE_ID = 1
@@ -10,16 +11,19 @@ NODE_ID = 1
 def server_properties(settings: BrokerSettings) -> dict[str, str]:
     """The broker's configuration; every value a single-node development broker needs."""
     host, port, cport = settings.host, settings.port, settings.quorum_port
+    # Secured listeners come after the plain one, which brokers and controllers keep using.
+    urls = "".join(f",{x.name}://{host}:{x.port}" for x in settings.listeners)
+    protocols = "".join(f",{x.name}:{x.protocol}" for x in settings.listeners)
     props = {
         "process.roles": "broker,controller",
         "node.id": str(NODE_ID),
         # A static voter set: one node, nothing to reconfigure, and formatting needs no quorum.
         "controller.quorum.voters": f"{NODE_ID}@{host}:{cport}",
-        "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
-        "advertised.listeners": f"PLAINTEXT://{host}:{port}",
+        "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}{urls}",
+        "advertised.listeners": f"PLAINTEXT://{host}:{port}{urls}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "listener.security.protocol.map": f"PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT{protocols}",
         "log.dirs": str(settings.data_dir),
         "auto.create.topics.enable": "true",
         "num.partitions": "1",
@@ -37,6 +41,7 @@ def server_properties(settings: BrokerSettings) -> dict[str, str]:
         "log.segment.bytes": str(64 * 1024 * 1024),
         "log.retention.hours": "168",
     }
+    props.update(listener_properties(settings.listeners, settings.users))
     props.update(dict(settings.extra_properties))
     return props
 
@@ -48,8 +53,9 @@ def render_properties(props: dict[str, str]) -> str:
 
 
 def _escape(value: str) -> str:
-    # Java properties treat backslashes as escapes (Windows paths, mostly).
-    return value.replace("\\", "\\\\")
+    # Java properties treat backslashes as escapes (Windows paths, mostly); a value spans one
+    # line, so the line breaks of inline PEM certificates are written as \n.
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
 
 
 LOG4J2_PROPERTIES = """\

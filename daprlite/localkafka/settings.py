@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from daprlite.localkafka.listeners import Listener, SaslUser
+
 KAFKA_VERSION = "4.1.1"
 DEFAULT_PORT = 9092
 DEFAULT_HOST = "127.0.0.1"
@@ -36,6 +38,10 @@ class BrokerSettings:
     maven_args: tuple[str, ...] = ()
     # Extra server.properties lines, applied last (tests tune timeouts this way).
     extra_properties: tuple[tuple[str, str], ...] = ()
+    # Secured listeners beside the PLAINTEXT one, and the SASL users they accept (PLAIN in the
+    # listener's JAAS options, SCRAM written to the cluster after start).
+    listeners: tuple[Listener, ...] = ()
+    users: tuple[SaslUser, ...] = ()
 
     @property
     def bootstrap(self) -> str:
