@@ -27,6 +27,8 @@ _NAMES = {
     logging.ERROR: "ERRO",
     logging.CRITICAL: "FATA",
 }
+# Public: a Multi-App Run sets each sidecar's level from its template entry.
+LEVELS = _LEVELS
 _JSON_NAMES = {"DEBU": "debug", "INFO": "info", "WARN": "warning", "ERRO": "error", "FATA": "fatal"}
 
 

@@ -7,6 +7,7 @@ import typer
 from daprlite import __version__
 from daprlite.cli import broker as broker
 from daprlite.cli import components as components
+from daprlite.cli import list_stop as list_stop
 from daprlite.cli import run as run
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ def _root(
 
 
 run.register(app)
+list_stop.register(app)
 components.register(app)
 broker.register(app)
 

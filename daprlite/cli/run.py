@@ -14,6 +14,7 @@ import typer
 from daprlite import console
 from daprlite.config import LogLevel, RunConfig, default_components_path
 from daprlite.errors import ConfigError, DaprliteError, ExitCode
+from daprlite.process import runs
 from daprlite.runtime.sidecar import Sidecar
 
 log = logging.getLogger("daprlite.cli")
@@ -53,8 +54,21 @@ def run(
     app_startup_timeout: float = typer.Option(
         60.0, "--app-startup-timeout", help="Seconds to wait for the app to open --app-port."
     ),
+    run_file: Path | None = typer.Option(
+        None,
+        "--run-file",
+        "-f",
+        help="Multi-App Run: a dapr.yaml run template (or its folder); runs all its apps.",
+    ),
 ) -> None:
     try:
+        if run_file is not None:
+            from daprlite.cli.run_template import run_template
+
+            if command or app_id:
+                console.warning("--run-file is given: the app command and --app-id are ignored")
+            console.setup_logging("daprlite", log_level, log_as_json)
+            raise typer.Exit(run_template(run_file, log_as_json))
         config = _build_config(
             command or [], app_id, app_port, dapr_http_port, dapr_grpc_port,
             components_path or [], app_protocol, log_level, log_as_json, app_startup_timeout,
@@ -120,7 +134,22 @@ def _run_sidecar(config: RunConfig) -> int:
 
 
 async def _serve(config: RunConfig) -> int:
-    sidecar = Sidecar(config)
+    entries: list[runs.RunEntry] = []
+
+    def record(sidecar: Sidecar) -> None:
+        # For `daprlite list` and `daprlite stop`: written once the ports are known.
+        entry = runs.new_entry(
+            config.app_id,
+            sidecar.http_port,
+            sidecar.grpc_port,
+            app_port=config.app_port or 0,
+            command=" ".join(config.command),
+            app_pid=(sidecar.app.pid or 0) if sidecar.app else 0,
+        )
+        runs.write_entry(entry)
+        entries.append(entry)
+
+    sidecar = Sidecar(config, on_started=record)
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:
@@ -132,4 +161,8 @@ async def _serve(config: RunConfig) -> int:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal, signum)
-    return await sidecar.run()
+    try:
+        return await sidecar.run()
+    finally:
+        for entry in entries:
+            runs.remove_entry(entry)

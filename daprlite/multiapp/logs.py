@@ -1,0 +1,172 @@
+"""Where each app's and each sidecar's lines go in a Multi-App Run: its log files under
+`<appDirPath>/.dapr/logs/` and/or the console, as `appLogDestination`/`daprdLogDestination` say.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import logging
+import re
+import sys
+import threading
+import time
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, TextIO, cast
+
+from daprlite.console import LEVELS, DaprdFormatter
+from daprlite.multiapp.template import TemplateApp
+
+# The app whose sidecar is running the current task (or thread): how one process's log records
+# find their app's log destination.
+current_app: ContextVar[str | None] = ContextVar("daprlite_current_app", default=None)
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class Tee(io.TextIOBase):
+    """A text stream writing to a log file (colour codes stripped) and/or the console.
+
+    Bound to its targets by AppLogs.open(); writes before that go nowhere.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._file: TextIO | None = None
+        self._console: TextIO | None = None
+
+    def bind(self, file: TextIO | None, console: TextIO | None) -> None:
+        self._file, self._console = file, console
+
+    def write(self, text: str) -> int:
+        if self._console is not None:
+            self._console.write(text)
+        if self._file is not None:
+            self._file.write(_ANSI.sub("", text))
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in (self._console, self._file):
+            if stream is not None:
+                stream.flush()
+
+    def isatty(self) -> bool:
+        # Colour is for the console; the file side strips it again.
+        return self._console is not None and self._console.isatty()
+
+
+class AppLogs:
+    """One app's two destinations, opened as the dapr CLI opens them (a new file per run).
+
+    `app` and `daprd` are streams from the start; open() binds them to their files.
+    """
+
+    def __init__(self, app: TemplateApp, console: TextIO | None = None) -> None:
+        self._app_spec = app
+        self._console = console
+        self.dir = app.logs_dir
+        self._files: list[TextIO] = []
+        self.app_log_path: Path | None = None
+        self.daprd_log_path: Path | None = None
+        self._app_tee, self._daprd_tee = Tee(), Tee()
+        self.app = cast(TextIO, self._app_tee)
+        self.daprd = cast(TextIO, self._daprd_tee)
+
+    def open(self) -> None:
+        app = self._app_spec
+        out = self._console if self._console is not None else sys.stdout
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        self.app_log_path = self._open_path(app, "app", stamp, app.app_log)
+        self.daprd_log_path = self._open_path(app, "daprd", stamp, app.daprd_log)
+        app_file = self._open(self.app_log_path)
+        daprd_file = self._open(self.daprd_log_path)
+        self._app_tee.bind(app_file, out if app.app_log != "file" else None)
+        self._daprd_tee.bind(daprd_file, out if app.daprd_log != "file" else None)
+
+    def _open_path(self, app: TemplateApp, kind: str, stamp: str, dest: str) -> Path | None:
+        if dest == "console":
+            return None
+        self.dir.mkdir(parents=True, exist_ok=True)
+        return self.dir / f"{app.config.app_id}_{kind}_{stamp}.log"
+
+    def _open(self, path: Path | None) -> TextIO | None:
+        if path is None:
+            return None
+        # Line-buffered: `tail -f` on the log shows each line as it happens.
+        stream = path.open("a", encoding="utf-8", buffering=1)
+        self._files.append(stream)
+        return stream
+
+    def close(self) -> None:
+        self._app_tee.bind(None, None)
+        self._daprd_tee.bind(None, None)
+        for stream in self._files:
+            stream.close()
+        self._files.clear()
+
+
+class AppLogRouter(logging.Handler):
+    """Sends each `daprlite.*` record to the handler of the app in `current_app`; records made
+    outside any app's task (start-up of the run itself) go to `fallback`."""
+
+    def __init__(self, fallback: logging.Handler) -> None:
+        super().__init__()
+        self._fallback = fallback
+        self._apps: dict[str, logging.Handler] = {}
+
+    def add(self, app_id: str, handler: logging.Handler) -> None:
+        self._apps[app_id] = handler
+
+    def emit(self, record: logging.LogRecord) -> None:
+        app_id = current_app.get()
+        handler = self._apps.get(app_id, self._fallback) if app_id else self._fallback
+        if record.levelno >= handler.level:
+            handler.handle(record)
+
+
+def sidecar_handler(app: TemplateApp, stream: TextIO) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(DaprdFormatter(app.config.app_id, app.config.log_as_json))
+    handler.setLevel(LEVELS.get(app.config.log_level, logging.INFO))
+    return handler
+
+
+def install_router(apps: tuple[TemplateApp, ...]) -> AppLogRouter:
+    """Route the `daprlite` logger per app; the quietest app's level decides what is made."""
+    fallback = logging.StreamHandler(sys.stdout)
+    fallback.setFormatter(DaprdFormatter("daprlite"))
+    router = AppLogRouter(fallback)
+    root = logging.getLogger("daprlite")
+    root.handlers[:] = [router]
+    root.setLevel(min(LEVELS.get(a.config.log_level, logging.INFO) for a in apps))
+    root.propagate = False
+    if root.level > logging.DEBUG:
+        # As single-app runs do: librdkafka's transient warnings are noise; its errors are not.
+        logging.getLogger("daprlite.bindings.kafka.client").setLevel(logging.ERROR)
+    _inherit_context_in_threads()
+    return router
+
+
+_patched = False
+
+
+def _inherit_context_in_threads() -> None:
+    """Threads started by a sidecar (the Kafka poll threads) log for that sidecar's app.
+
+    Python 3.14 can do this itself (`thread_inherit_context`); before, a thread starts with an
+    empty context, so its records would lose their app. Only Multi-App Run needs it.
+    """
+    global _patched
+    if _patched:
+        return
+    _patched = True
+    original = threading.Thread.start
+
+    def start(self: threading.Thread, *args: Any, **kwargs: Any) -> None:
+        context = contextvars.copy_context()
+        run = self.run
+        self.run = lambda: context.run(run)  # type: ignore[method-assign]
+        original(self, *args, **kwargs)
+
+    threading.Thread.start = start  # type: ignore[method-assign]

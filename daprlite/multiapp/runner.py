@@ -1,0 +1,171 @@
+"""Run every app of a template, each beside its own Sidecar, in this one asyncio process.
+
+Apps start one after another, each only once the one before is up (so a consumer is reading
+before its producer sends); one signal stops them all; an app ending stops only its sidecar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from daprlite import console
+from daprlite.errors import ExitCode
+from daprlite.multiapp.logs import AppLogRouter, AppLogs, current_app, sidecar_handler
+from daprlite.multiapp.template import RunTemplate, TemplateApp
+from daprlite.process.printer import Printer
+from daprlite.process.runs import RunEntry, new_entry, remove_entry, write_entry
+from daprlite.runtime.sidecar import Sidecar
+
+
+@dataclass
+class _App:
+    spec: TemplateApp
+    logs: AppLogs
+    sidecar: Sidecar = field(init=False)
+    task: asyncio.Task[int] | None = None
+    entry: RunEntry | None = None
+
+
+class MultiAppRun:
+    def __init__(self, template: RunTemplate, router: AppLogRouter) -> None:
+        self.template = template
+        self._router = router
+        # Every Sidecar is made now: each keeps the user's environment as it is before any of
+        # them starts (a started sidecar sets variables for its own libraries).
+        self._apps: list[_App] = []
+        for spec in template.apps:
+            app = _App(spec, AppLogs(spec))
+            app.sidecar = Sidecar(
+                spec.config,
+                printer=Printer(app.logs.app, app_id=spec.config.app_id),
+                status=app.logs.daprd,
+                on_started=self._recorder(app),
+            )
+            self._apps.append(app)
+        self._started: list[_App] = []
+        self._stop = asyncio.Event()
+        self._signal: int | None = None
+        self._failed = False
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def request_stop(self, signum: int | None = None) -> None:
+        if signum is not None and self._signal is None:
+            self._signal = signum
+        self._stop.set()
+        for started in self._started:
+            started.sidecar.request_stop(signum)
+
+    def app_pids(self) -> list[int]:
+        return [s.sidecar.app.pid for s in self._started if s.sidecar.app and s.sidecar.app.pid]
+
+    async def run(self) -> int:
+        try:
+            for app in self._apps:
+                if self._stop.is_set() or not await self._start(app):
+                    break
+            waits = [s.task for s in self._started if s.task is not None]
+            if waits and not self._failed:
+                await asyncio.wait([*waits, asyncio.ensure_future(self._stop.wait())],
+                                   return_when=asyncio.FIRST_EXCEPTION)  # fmt: skip
+                await self._until_all_done()
+        finally:
+            self.request_stop()
+            await asyncio.gather(*(s.task for s in self._started if s.task), return_exceptions=True)
+        if self._signal == signal.SIGINT:
+            return ExitCode.SIGINT
+        if self._signal == signal.SIGTERM:
+            return ExitCode.SIGTERM
+        return ExitCode.ERROR if self._failed else ExitCode.OK
+
+    async def _until_all_done(self) -> None:
+        """Apps that end (or are stopped alone) leave the others running, as the dapr CLI
+        does: only a signal, or the last app ending, ends the run."""
+        tasks = [s.task for s in self._started if s.task is not None]
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            while not all(t.done() for t in tasks) and not self._stop.is_set():
+                await asyncio.wait([*(t for t in tasks if not t.done()), stop],
+                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        finally:
+            stop.cancel()
+
+    async def _start(self, started: _App) -> bool:
+        app_id, logs = started.spec.config.app_id, started.logs
+        console.info(f'Validating config and starting app "{app_id}"')
+        logs.open()
+        self._router.add(app_id, sidecar_handler(started.spec, logs.daprd))
+        self._started.append(started)
+        # The sidecar's task (and the threads it starts) carry its app id, for the log router.
+        context = contextvars.copy_context()
+        context.run(current_app.set, app_id)
+        task = asyncio.get_running_loop().create_task(self._run_one(started), context=context)
+        started.task = task
+        ready = asyncio.ensure_future(started.sidecar.ready.wait())
+        stop = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait([task, ready, stop], return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        stop.cancel()
+        if not started.sidecar.ready.is_set():
+            if not self._stop.is_set():
+                self._failed = True
+            return False
+        sidecar = started.sidecar
+        console.info(
+            f'Started Dapr with app id "{app_id}". HTTP Port: {sidecar.http_port}. '
+            f"gRPC Port: {sidecar.grpc_port}"
+        )
+        console.info(f"Writing log files to directory : {logs.dir}")
+        return True
+
+    async def _run_one(self, started: _App) -> int:
+        app_id = started.spec.config.app_id
+        try:
+            return await started.sidecar.run()
+        except Exception as exc:  # a DaprliteError from start-up, or a bug: report, go on
+            self._failed = True
+            console.failure(f'Error starting Dapr and app ("{app_id}"): {exc}')
+            started.logs.daprd.write(f"❌  {exc}\n")
+            return ExitCode.ERROR
+        finally:
+            if started.entry is not None:
+                remove_entry(started.entry)
+            started.logs.close()
+            if not self._stop.is_set():
+                console.info(f'App "{app_id}" and its sidecar stopped; the other apps go on')
+
+    def _recorder(self, started: _App) -> Callable[[Sidecar], None]:
+        def record(sidecar: Sidecar) -> None:
+            logs, extended = started.logs, sidecar.readiness.extended
+            extended["runTemplatePath"] = str(self.template.path)
+            extended["runTemplateName"] = self.template.name
+            extended["appLogPath"] = _text(logs.app_log_path)
+            extended["daprdLogPath"] = _text(logs.daprd_log_path)
+            cfg = sidecar.config
+            started.entry = new_entry(
+                cfg.app_id,
+                sidecar.http_port,
+                sidecar.grpc_port,
+                app_port=cfg.app_port or 0,
+                command=" ".join(cfg.command),
+                app_pid=(sidecar.app.pid or 0) if sidecar.app else 0,
+                multi_app=True,
+                run_template_path=str(self.template.path),
+                run_template_name=self.template.name,
+                app_log_path=_text(logs.app_log_path),
+                daprd_log_path=_text(logs.daprd_log_path),
+            )
+            write_entry(started.entry)
+
+        return record
+
+
+def _text(path: Path | None) -> str:
+    return "" if path is None else str(path)
