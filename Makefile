@@ -7,7 +7,7 @@ NODEAPP := quickstart/nodeapp
 # The @dapr/dapr SDK test apps (tests/e2e/test_node_sdk.py), pinned by their lock file.
 NODESDK := tests/apps/node-sdk
 
-.PHONY: install check test quickstart broker clean
+.PHONY: install check test test-faults quickstart broker clean
 
 $(BIN)/daprlite: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ check: install
 
 test: install
 	$(BIN)/pytest
+
+# Kills apps, sidecars and brokers mid-stream and prints a table of message counts per case.
+test-faults: install
+	$(BIN)/pytest -m faults tests/faults
 
 # Starts the local broker (daprlite init), then the seed's two apps, each beside its sidecar.
 # QUICKSTART_SECONDS=N stops it by itself after N seconds; otherwise Ctrl-C.
