@@ -42,5 +42,14 @@ quickstart: install
 	$(BIN)/daprlite init
 	$(BIN)/python quickstart/launch.py
 
+# All benchmark cases against one throw-away local broker (about 5 minutes on 2 cores); writes
+# bench/results/latest.{json,md,png}. DAPRD=/path/to/daprd adds daprd side by side.
+$(VENV)/.bench-deps: pyproject.toml $(BIN)/daprlite
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+bench: install $(VENV)/.bench-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(NODEAPP)/node_modules $(NODESDK)/node_modules .mypy_cache .ruff_cache .pytest_cache

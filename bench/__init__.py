@@ -1,0 +1,2 @@
+"""daprlite's benchmark harness: `make bench` (or `python -m bench`) measures the sidecar against
+the same broker driven directly, and writes bench/results/latest.{json,md,png}."""

@@ -1,0 +1,110 @@
+"""The bench's surroundings: one local broker in a temp dir, topics, component files, ports."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A port nobody listens on now. Sidecar flags need a number up front; the race is tiny."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_broker(home: Path) -> LocalBroker:
+    port = free_port()
+    controller = free_port()
+    while controller == port:
+        controller = free_port()
+    settings = BrokerSettings(
+        home=home, port=port, controller_port=controller, cache_dir=default_cache_dir()
+    )
+    broker = LocalBroker(settings, progress=lambda m: print(f"  {m}", flush=True))
+    broker.start(timeout=180.0)  # the first run on a fresh machine downloads the jars
+    return broker
+
+
+def create_topic(bootstrap: str, partitions: int, prefix: str) -> str:
+    """A fresh topic whose partitions all have a leader."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])[
+        name
+    ].result(30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        topic = admin.list_topics(topic=name, timeout=5).topics.get(name)
+        ready = topic is not None and topic.error is None and len(topic.partitions) == partitions
+        if ready and topic and all(p.leader >= 0 for p in topic.partitions.values()):
+            return name
+        time.sleep(0.05)
+    raise TimeoutError(f"topic {name} got no leaders")
+
+
+def preload(bootstrap: str, topic: str, partitions: int, count: int) -> None:
+    """`count` messages spread round-robin over the partitions, each with its per-partition seq."""
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
+    for i in range(count):
+        partition = i % partitions
+        body = {"p": partition, "s": i // partitions, "t": time.time(), "pad": "x" * 200}
+        while True:
+            try:
+                producer.produce(topic, json.dumps(body).encode(), partition=partition)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    if producer.flush(60):
+        raise RuntimeError("preload: messages left unacknowledged")
+
+
+def write_component(directory: Path, name: str, bootstrap: str, **metadata: str) -> Path:
+    """A bindings.kafka component file, the same one daprlite and daprd read."""
+    directory.mkdir(parents=True, exist_ok=True)
+    items = {"brokers": bootstrap, "authType": "none", **metadata}
+    lines = [
+        "apiVersion: dapr.io/v1alpha1",
+        "kind: Component",
+        "metadata:",
+        f"  name: {name}",
+        "spec:",
+        "  type: bindings.kafka",
+        "  version: v1",
+        "  metadata:",
+    ]
+    for key, value in items.items():
+        lines += [f"    - name: {key}", f'      value: "{value}"']
+    path = directory / f"{name}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_module(module: str, *args: str, timeout: float = 120.0) -> dict[str, Any]:
+    """Run `python -m module args...` and parse the JSON line it prints last."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

@@ -1,0 +1,169 @@
+"""The load generator, run as its own process so that it does not share the sidecar's event loop.
+
+`python -m bench.loadgen MODE --concurrency N ...` keeps N calls in flight for a warm-up and then
+a measured window, and prints one JSON line: msgs/s and latency percentiles of that window.
+
+Modes: `ceiling` (confluent-kafka produce, waiting for each ack, the way daprlite's binding
+does), `http` (POST /v1.0/bindings/NAME), `grpc` (InvokeBinding), `app` (POST to the app, for
+the app's own round-trip time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.stats import latency_summary
+
+Call = Callable[[], Awaitable[None]]
+
+
+def payload(size: int) -> bytes:
+    """A JSON object of about `size` bytes, the `data` every mode sends (Dapr's tests use 1 KB)."""
+    filler = "x" * max(size - 40, 0)
+    return json.dumps({"id": 12345, "kind": "bench", "text": filler}).encode()
+
+
+async def drive(call: Call, concurrency: int, warmup: float, duration: float) -> dict[str, Any]:
+    """Keep `concurrency` calls in flight; measure only the calls that start inside the window."""
+    loop = asyncio.get_running_loop()
+    start = loop.time() + warmup
+    end = start + duration
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        while loop.time() < end:
+            measured = loop.time() >= start
+            t0 = time.perf_counter()
+            try:
+                await call()
+            except Exception as exc:  # a failed call counts, and is shown once
+                errors += 1
+                if errors == 1:
+                    print(f"loadgen: call failed: {exc!r}", file=sys.stderr)
+                continue
+            if measured:
+                latencies.append(time.perf_counter() - t0)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return {"msgs_per_s": len(latencies) / duration, "errors": errors} | latency_summary(latencies)
+
+
+class CeilingProducer:
+    """The same Producer settings and ack hand-off as daprlite's Kafka output binding."""
+
+    def __init__(self, bootstrap: str, topic: str, data: bytes) -> None:
+        from confluent_kafka import Producer
+
+        self.topic, self.data = topic, data
+        self.loop = asyncio.get_running_loop()
+        self.producer = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "acks": "all",
+                "enable.idempotence": True,
+                "linger.ms": 1,
+            }
+        )
+        self.producer.list_topics(topic, 10)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.producer.poll(0.05)
+
+    async def call(self) -> None:
+        done = self.loop.create_future()
+        loop = self.loop
+
+        def on_delivery(err: Any, _msg: Any) -> None:
+            loop.call_soon_threadsafe(_settle, done, err)
+
+        self.producer.produce(self.topic, value=self.data, on_delivery=on_delivery)
+        await done
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.producer.flush(10)
+
+
+def _settle(done: asyncio.Future[None], err: Any) -> None:
+    if not done.done():
+        if err is None:
+            done.set_result(None)
+        else:
+            done.set_exception(RuntimeError(str(err)))
+
+
+async def _main(args: argparse.Namespace) -> dict[str, Any]:
+    data = payload(args.size)
+    if args.mode == "ceiling":
+        producer = CeilingProducer(args.target, args.binding, data)
+        try:
+            return await drive(producer.call, args.concurrency, args.warmup, args.duration)
+        finally:
+            producer.close()
+    if args.mode in ("http", "app"):
+        import aiohttp
+
+        if args.mode == "http":
+            url = f"http://{args.target}/v1.0/bindings/{args.binding}"
+            body = b'{"operation":"create","data":' + data + b"}"
+        else:
+            url, body = f"http://{args.target}/{args.binding}", data
+        headers = {"Content-Type": "application/json"}
+        connector = aiohttp.TCPConnector(limit=args.concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def post() -> None:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    if response.status >= 300:
+                        raise RuntimeError(f"HTTP {response.status}")
+
+            return await drive(post, args.concurrency, args.warmup, args.duration)
+    import grpc
+    from dapr.proto.runtime.v1 import binding_pb2, dapr_pb2_grpc
+
+    async with grpc.aio.insecure_channel(args.target) as channel:
+        stub = dapr_pb2_grpc.DaprStub(channel)  # type: ignore[no-untyped-call]
+        request = binding_pb2.InvokeBindingRequest(name=args.binding, data=data, operation="create")
+
+        async def invoke() -> None:
+            await stub.InvokeBinding(request)
+
+        return await drive(invoke, args.concurrency, args.warmup, args.duration)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.loadgen")
+    parser.add_argument("mode", choices=("ceiling", "http", "grpc", "app"))
+    parser.add_argument("--target", required=True, help="host:port (bootstrap for ceiling)")
+    parser.add_argument("--binding", required=True, help="binding name; topic; or app route")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--size", type=int, default=1024)
+    args = parser.parse_args()
+    try:
+        import uvloop
+
+        result = uvloop.run(_main(args))
+    except ImportError:
+        result = asyncio.run(_main(args))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Output cases: the ceiling (confluent-kafka directly) and each sidecar's HTTP and gRPC API,
+interleaved run by run so that drift on the noisy machine hits every case alike."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from bench.context import Context
+from bench.env import create_topic, run_module, write_component
+from bench.sidecar import Sidecar, launch
+from bench.stats import aggregate
+
+BINDING = "bench-out"
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    topic = create_topic(ctx.bootstrap, 1, "bench-out")
+    components = ctx.work / "components-out"
+    write_component(components, BINDING, ctx.bootstrap, publishTopic=topic, direction="output")
+    sidecars = {
+        kind: launch(kind, components, ctx.logs, app_id=f"bench-out-{kind}", daprd=ctx.daprd)
+        for kind in ctx.kinds
+    }
+    samples: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for sidecar in sidecars.values():
+            sidecar.wait_ready("/v1.0/healthz/outbound")
+        for round_no in range(ctx.runs):
+            for c in ctx.concurrencies:
+                print(f"  output run {round_no + 1}/{ctx.runs}, concurrency {c}", flush=True)
+                common = ["--concurrency", str(c), "--warmup", str(ctx.warmup)]
+                common += ["--duration", str(ctx.duration)]
+                result = run_module(
+                    "bench.loadgen", "ceiling", "--target", ctx.bootstrap, "--binding", topic,
+                    *common,
+                )  # fmt: skip
+                samples.setdefault(f"ceiling/c{c}", []).append(result)
+                for kind, sidecar in sidecars.items():
+                    for api, port in (("http", sidecar.http_port), ("grpc", sidecar.grpc_port)):
+                        target = f"127.0.0.1:{port}"
+                        with RssSampler(sidecar) as rss:
+                            result = run_module(
+                                "bench.loadgen", api, "--target", target, "--binding", BINDING,
+                                *common,
+                            )  # fmt: skip
+                        result["rss_mb"] = rss.peak
+                        samples.setdefault(f"{kind}-{api}/c{c}", []).append(result)
+    finally:
+        for sidecar in sidecars.values():
+            sidecar.stop()
+    return {key: aggregate(runs) for key, runs in samples.items()}
+
+
+class RssSampler:
+    """The sidecar's peak RSS while a load runs, sampled every 100 ms."""
+
+    def __init__(self, sidecar: Sidecar, interval: float = 0.1) -> None:
+        self._read: Callable[[], float] = sidecar.rss_mb
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self.peak = 0.0
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.peak = max(self.peak, self._read())
+            except Exception:  # the process ended; the peak so far stands
+                return
+
+    def __enter__(self) -> RssSampler:
+        self.peak = self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -1,0 +1,165 @@
+"""Turn the aggregated cases into the targets verdict and the markdown table."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from bench.stats import median_of
+
+Case = Mapping[str, Any]
+
+
+def cell(case: Case | None, key: str, digits: int = 2) -> str:
+    """`median [min–max]` of one field, or a dash."""
+    if not case or not isinstance(case.get(key), Mapping):
+        return "–"
+    value = case[key]
+    if math.isnan(value["median"]):
+        return "–"
+    fmt = f"{{:,.{digits}f}}"
+    if value["min"] == value["max"]:
+        return fmt.format(value["median"])
+    return f"{fmt.format(value['median'])} [{fmt.format(value['min'])}–{fmt.format(value['max'])}]"
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan
+
+
+def targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out, inp, start = results["output"], results["input"], results["startup"]
+
+    def m(group: Mapping[str, Any], key: str, field: str) -> float:
+        return median_of(group.get(key, {}), field)
+
+    http64 = ratio(m(out, "daprlite-http/c64", "msgs_per_s"), m(out, "ceiling/c64", "msgs_per_s"))
+    add50 = m(out, "daprlite-http/c1", "p50_ms") - m(out, "ceiling/c1", "p50_ms")
+    add90 = m(out, "daprlite-http/c1", "p90_ms") - m(out, "ceiling/c1", "p90_ms")
+    grpc64 = m(out, "daprlite-grpc/c64", "msgs_per_s")
+    six = inp.get("daprlite-input/p6", {})
+    one = inp.get("daprlite-input/p1", {})
+    six_rate = median_of(six, "msgs_per_s")
+    one_ratio = ratio(median_of(one, "msgs_per_s"), median_of(one, "app_bound_msgs_per_s"))
+    outbound = m(start, "daprlite-startup", "outbound_ready_s")
+    idle = m(start, "daprlite-startup", "idle_rss_mb")
+
+    def row(name: str, goal: str, value: str, met: bool | None) -> dict[str, Any]:
+        return {"target": name, "goal": goal, "value": value, "met": met}
+
+    return [
+        row("HTTP output c=64 vs ceiling c=64", ">= 70%", f"{http64:.0%}", http64 >= 0.70),
+        row("HTTP output c=1, p50 added", "<= 1 ms", f"{add50:+.2f} ms", add50 <= 1.0),
+        row("HTTP output c=1, p90 added", "<= 2 ms", f"{add90:+.2f} ms", add90 <= 2.0),
+        row("gRPC output c=64", ">= 3,000 msgs/s", f"{grpc64:,.0f} msgs/s", grpc64 >= 3000),
+        row(
+            "input, 6 partitions, order kept",
+            ">= 5,000 msgs/s",
+            f"{six_rate:,.0f} msgs/s, order {'kept' if six.get('order_kept') else 'BROKEN'}",
+            six_rate >= 5000 and bool(six.get("order_kept")),
+        ),
+        row(
+            "input, 1 partition vs 1/(app RTT)",
+            "report",
+            f"{median_of(one, 'msgs_per_s'):,.0f} vs {median_of(one, 'app_bound_msgs_per_s'):,.0f}"
+            f" msgs/s ({one_ratio:.0%})",
+            None,
+        ),
+        row("start-up to outbound-ready", "<= 0.5 s", f"{outbound:.3f} s", outbound <= 0.5),
+        row("sidecar RSS idle", "<= 80 MB", f"{idle:.1f} MB", idle <= 80),
+    ]
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    meta = results["meta"]
+    out, inp, start = results["output"], results["input"], results["startup"]
+    kinds = meta["kinds"]
+    lines = [
+        f"Run {meta['date']} on {meta['machine']}; Kafka {meta['kafka']} on loopback; "
+        f"{meta['runs']} runs per figure, shown as median [min–max]; "
+        f"{meta['duration']:g} s measured after {meta['warmup']:g} s warm-up; 1 KB JSON `data`.",
+        "",
+        "**Output** (produce and wait for the ack; acks=all, idempotence, linger.ms=1)",
+        "",
+        "| path | conc. | msgs/s | p50 ms | p90 ms | p99 ms | vs ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in meta["concurrencies"]:
+        ceiling = out.get(f"ceiling/c{c}")
+        paths = [("ceiling (confluent-kafka)", ceiling)]
+        paths += [(f"{k} {api.upper()}", out.get(f"{k}-{api}/c{c}")) for k in kinds
+                  for api in ("http", "grpc")]  # fmt: skip
+        for label, case in paths:
+            vs = ratio(median_of(case or {}, "msgs_per_s"), median_of(ceiling or {}, "msgs_per_s"))
+            lines.append(
+                f"| {label} | {c} | {cell(case, 'msgs_per_s', 0)} | {cell(case, 'p50_ms')} | "
+                f"{cell(case, 'p90_ms')} | {cell(case, 'p99_ms')} | {vs:.0%} |"
+            )
+    lines += [
+        "",
+        "**Input** (pre-loaded messages drained into a minimal aiohttp app; then "
+        "1,000 msgs/s steady for end-to-end latency)",
+        "",
+        "| sidecar | partitions | msgs/s | order kept | e2e p50 ms | e2e p99 ms | "
+        "1/(app RTT) msgs/s | first delivery s |",
+        "|---|---:|---:|:---:|---:|---:|---:|---:|",
+    ]
+    for kind in kinds:
+        for p in (1, 6):
+            case = inp.get(f"{kind}-input/p{p}")
+            kept = "yes" if case and case.get("order_kept") else "NO"
+            lines.append(
+                f"| {kind} | {p} | {cell(case, 'msgs_per_s', 0)} | {kept} | "
+                f"{cell(case, 'e2e_p50_ms')} | {cell(case, 'e2e_p99_ms')} | "
+                f"{cell(case, 'app_bound_msgs_per_s', 0)} | {cell(case, 'first_delivery_s')} |"
+            )
+    lines += [
+        "",
+        "**Start-up and footprint** (broker already up; RSS of the sidecar process alone)",
+        "",
+        "| sidecar | to outbound-ready s | to healthz-ready s | RSS idle MB | "
+        "RSS peak, HTTP c=64 MB | RSS peak, input 6p MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for kind in kinds:
+        case = start.get(f"{kind}-startup")
+        lines.append(
+            f"| {kind} | {cell(case, 'outbound_ready_s', 3)} | {cell(case, 'healthz_ready_s', 3)}"
+            f" | {cell(case, 'idle_rss_mb', 1)} | {cell(out.get(f'{kind}-http/c64'), 'rss_mb', 1)}"
+            f" | {cell(inp.get(f'{kind}-input/p6'), 'rss_mb', 1)} |"
+        )
+    if "daprd" in kinds:
+        lines += ["", _daprd_ratios(out, inp, start, meta["concurrencies"])]
+    else:
+        lines += [
+            "",
+            "daprd rows skipped: no `DAPRD=/path/to/daprd` was given "
+            "(with it, the same cases run against daprd and daprlite/daprd ratios appear here).",
+        ]
+    lines += ["", "**Targets**", "", "| target | goal | measured | met |", "|---|---|---|:---:|"]
+    for t in results["targets"]:
+        met = {True: "✅", False: "❌", None: "(report)"}[t["met"]]
+        lines.append(f"| {t['target']} | {t['goal']} | {t['value']} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def _daprd_ratios(out: Case, inp: Case, start: Case, concurrencies: list[int]) -> str:
+    rows = ["| figure | daprlite / daprd |", "|---|---:|"]
+    for c in concurrencies:
+        for api in ("http", "grpc"):
+            a = median_of(out.get(f"daprlite-{api}/c{c}", {}), "msgs_per_s")
+            b = median_of(out.get(f"daprd-{api}/c{c}", {}), "msgs_per_s")
+            rows.append(f"| {api.upper()} output msgs/s, c={c} | {ratio(a, b):.2f} |")
+    for p in (1, 6):
+        a = median_of(inp.get(f"daprlite-input/p{p}", {}), "msgs_per_s")
+        b = median_of(inp.get(f"daprd-input/p{p}", {}), "msgs_per_s")
+        rows.append(f"| input msgs/s, {p} partition(s) | {ratio(a, b):.2f} |")
+    for field, label in (("outbound_ready_s", "start-up to outbound-ready"),
+                         ("idle_rss_mb", "RSS idle")):  # fmt: skip
+        a = median_of(start.get("daprlite-startup", {}), field)
+        b = median_of(start.get("daprd-startup", {}), field)
+        rows.append(f"| {label} | {ratio(a, b):.2f} |")
+    return "**daprlite / daprd** (same component files, broker and load generator)\n\n" + "\n".join(
+        rows
+    )
