@@ -36,11 +36,17 @@ test: install
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults
 
-# Starts the local broker (daprlite init), then the seed's two apps, each beside its sidecar.
-# QUICKSTART_SECONDS=N stops it by itself after N seconds; otherwise Ctrl-C.
+# Starts the local broker (daprlite init), then the seed's two apps from the Multi-App Run
+# template, each beside its sidecar, in one terminal. Ctrl-C stops both;
+# QUICKSTART_SECONDS=N sends that Ctrl-C by itself after N seconds (and counts as success).
 quickstart: install
 	$(BIN)/daprlite init
-	$(BIN)/python quickstart/launch.py
+	@if [ -n "$(QUICKSTART_SECONDS)" ]; then \
+	  timeout --foreground -s INT $(QUICKSTART_SECONDS) $(BIN)/daprlite run -f quickstart/dapr.yaml; \
+	  code=$$?; [ $$code -eq 124 ] || exit $$code; \
+	else \
+	  $(BIN)/daprlite run -f quickstart/dapr.yaml; \
+	fi
 
 # All benchmark cases against one throw-away local broker (about 5 minutes on 2 cores); writes
 # bench/results/latest.{json,md,png}. DAPRD=/path/to/daprd adds daprd side by side.

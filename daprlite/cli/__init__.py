@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from daprlite import __version__
+from daprlite.cli import binding as binding
 from daprlite.cli import broker as broker
 from daprlite.cli import components as components
 from daprlite.cli import list_stop as list_stop
@@ -37,6 +38,7 @@ run.register(app)
 list_stop.register(app)
 components.register(app)
 broker.register(app)
+binding.register(app)
 
 
 def main() -> None:

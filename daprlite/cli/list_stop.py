@@ -124,8 +124,10 @@ def stop(
         15.0, "--timeout", help="Seconds to wait for a graceful stop before SIGKILL."
     ),
 ) -> None:
-    """Stop apps by id (gracefully: inputs drained and committed, then the app), or a whole
-    Multi-App Run by its template."""
+    """Stop apps by id, or every app of a Multi-App Run template, gracefully.
+
+    Each sidecar drains its inputs and commits, then stops its app; SIGKILL after --timeout.
+    """
     wanted = [*(ids or []), *(app_ids or [])]
     if not wanted and run_file is None:
         console.failure("give an app id (--app-id ID) or a run template (-f dapr.yaml)")
