@@ -25,6 +25,7 @@ from confluent_kafka import (
 )
 
 from daprlite.bindings.base import EventHandler, InvokeRequest
+from daprlite.bindings.kafka.connect import check_brokers
 from daprlite.bindings.kafka.partition import PartitionWorker
 from daprlite.bindings.kafka.producer import KafkaOutput
 from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
@@ -68,6 +69,7 @@ class KafkaInput:
         if not settings.consumer_group:
             raise MetadataReader(component).error("consumerGroup", "is required to read topics")
         self._loop = asyncio.get_running_loop()
+        await check_brokers(settings, component)  # a refused login fails here, saying so
         self._consumer = Consumer(
             settings.client_config()
             | {

@@ -16,10 +16,11 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from daprlite.bindings.base import InvokeRequest, InvokeResponse
-from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
+from daprlite.bindings.kafka.connect import check_brokers
+from daprlite.bindings.kafka.settings import KafkaSettings
 from daprlite.components.metadata import MetadataReader
 from daprlite.components.model import Component
-from daprlite.errors import BindingInvokeError, ComponentInitError
+from daprlite.errors import BindingInvokeError
 
 log = logging.getLogger("daprlite.bindings.kafka")
 
@@ -55,17 +56,10 @@ class KafkaOutput:
             "message.timeout.ms": int(timeout * 1000),
         }
         self._loop = asyncio.get_running_loop()
+        # Like daprd, an unreachable broker (or a refused login) fails start-up instead of
+        # every later request.
+        await check_brokers(settings, component)
         self._producer = Producer(config)
-        # Like daprd, an unreachable broker fails start-up instead of every later request.
-        try:
-            await self._loop.run_in_executor(
-                None, self._producer.list_topics, None, reach_timeout(component)
-            )
-        except KafkaException as exc:
-            raise ComponentInitError(
-                component.log_name,
-                f"kafka: cannot reach brokers {','.join(settings.brokers)}: {_reason(exc)}",
-            ) from exc
         self._poller = threading.Thread(
             target=self._poll_loop, name=f"kafka-producer-{component.name}", daemon=True
         )
