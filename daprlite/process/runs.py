@@ -34,11 +34,11 @@ class RunEntry:
     app_id: str
     http_port: int
     grpc_port: int
-    app_port: int
-    command: str
     created: float
     cli_pid: int
     cli_started: float
+    app_port: int = 0
+    command: str = ""
     app_pid: int = 0
     multi_app: bool = False
     run_template_path: str = ""

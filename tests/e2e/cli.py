@@ -1,0 +1,41 @@
+"""Run a one-shot `daprlite` command (list, stop, binding invoke, ...) as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def daprlite(*args: str, home: Path, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "daprlite", *args],
+        env=os.environ | {"DAPRLITE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def listed(home: Path) -> list[dict[str, Any]]:
+    done = daprlite("list", "-o", "json", home=home)
+    assert done.returncode == 0, done.stderr
+    rows: list[dict[str, Any]] = json.loads(done.stdout)
+    return rows
+
+
+def wait_listed(home: Path, app_ids: set[str], timeout: float = 30.0) -> list[dict[str, Any]]:
+    """Wait until `daprlite list` shows exactly these app ids."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = listed(home)
+        if {row["appId"] for row in rows} == app_ids:
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"daprlite list shows {rows}, expected {sorted(app_ids)}")
+        time.sleep(0.1)  # polling interval of a deadline-bound wait
