@@ -83,3 +83,20 @@ def test_bad_values_name_the_field(field: str, value: str) -> None:
 def test_unsupported_auth_is_said_plainly() -> None:
     with pytest.raises(MetadataError, match="not supported by daprlite"):
         settings(brokers="b:1", authType="awsiam")
+
+
+def test_mtls_cannot_disable_tls() -> None:
+    with pytest.raises(MetadataError, match="disableTls"):
+        settings(brokers="b:1", authType="mtls", disableTls="true")
+
+
+def test_certificates_must_be_pem_text_not_paths() -> None:
+    with pytest.raises(MetadataError, match=r"caCert.*PEM"):
+        settings(brokers="b:1", authType="certificate", caCert="/etc/ssl/ca.pem")
+
+
+def test_skip_verify_turns_off_both_certificate_checks() -> None:
+    config = settings(brokers="b:1", authType="mtls", skipVerify="true").client_config()
+    assert config["security.protocol"] == "SSL"
+    assert config["enable.ssl.certificate.verification"] is False
+    assert config["ssl.endpoint.identification.algorithm"] == "none"

@@ -91,6 +91,16 @@ class KafkaSettings:
             raise meta.error("clientKey", "and clientCert must be given together for mtls")
         if self.auth_type == "certificate" and not self.ca_cert:
             raise meta.error("caCert", "is required for authType certificate")
+        if self.auth_type == "mtls" and not self.tls:
+            raise meta.error("disableTls", "cannot be true for authType mtls")
+        # Like daprd, the PEM text itself is expected, not a path to a file holding it.
+        for field, text in (
+            ("caCert", self.ca_cert),
+            ("clientCert", self.client_cert),
+            ("clientKey", self.client_key),
+        ):
+            if text and "-----BEGIN " not in text:
+                raise meta.error(field, "must hold PEM text (-----BEGIN ...), not a file name")
 
     def client_config(self) -> dict[str, Any]:
         """Connection settings shared by the producer and the consumer."""
