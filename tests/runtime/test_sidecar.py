@@ -1,0 +1,135 @@
+"""The sidecar's start-up and shutdown order, with fake bindings and a real app process."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from daprlite.bindings.base import BindingEvent
+from daprlite.config import RunConfig
+from daprlite.process.printer import Printer
+from daprlite.runtime.sidecar import Sidecar
+from tests.conftest import free_port
+from tests.runtime import fakes
+
+# A tiny app: waits a moment before listening (so a racing sidecar would be caught), answers
+# OPTIONS with 200 when it subscribes, 404 otherwise, and POSTs with 200.
+APP = """
+import http.server, os, sys, time
+time.sleep(float(os.environ.get("LISTEN_AFTER", "0")))
+class H(http.server.BaseHTTPRequestHandler):
+    def do_OPTIONS(self):
+        self.send_response(200 if os.environ.get("SUBSCRIBE") == "1" else 404); self.end_headers()
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"])); print("got", self.path, flush=True)
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+print("app pid", os.getpid(), flush=True)
+http.server.HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), H).serve_forever()
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_events() -> None:
+    fakes.EVENTS.clear()
+    fakes.FakeOutput.delay = 0.0
+    fakes.FakeInput.handler = None
+
+
+def make_sidecar(tmp_path: Path, command: list[str], app_port: int | None) -> Sidecar:
+    folder = tmp_path / "components"
+    folder.mkdir(exist_ok=True)
+    (folder / "fake.yaml").write_text(fakes.component_yaml())
+    config = RunConfig(
+        app_id="test-app",
+        command=tuple(command),
+        app_port=app_port,
+        components_paths=(folder,),
+        app_startup_timeout=20.0,
+        shutdown_grace=2.0,
+    )
+    return Sidecar(config, registry=fakes.registry(), printer=Printer(io.StringIO()))
+
+
+async def _until(predicate: object, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+def names() -> list[str]:
+    return [event for _, event in fakes.EVENTS]
+
+
+async def test_inputs_start_only_after_the_app_listens_and_subscribes(tmp_path, monkeypatch):
+    monkeypatch.setenv("LISTEN_AFTER", "0.5")
+    monkeypatch.setenv("SUBSCRIBE", "1")
+    sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
+    running = asyncio.create_task(sidecar.run())
+    try:
+        await _until(lambda: sidecar.up)
+        assert names() == ["input init orders", "output init orders", "input start"]
+        # Delivery reaches the app through the real HTTP channel.
+        assert fakes.FakeInput.handler is not None
+        await fakes.FakeInput.handler(BindingEvent(b'{"n":1}', {"__topic": "t"}))
+    finally:
+        sidecar.request_stop()
+        await asyncio.wait_for(running, 20)
+    assert names().index("input close") < names().index("output close")
+
+
+async def test_an_app_that_does_not_subscribe_gets_no_input(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUBSCRIBE", "0")
+    sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
+    running = asyncio.create_task(sidecar.run())
+    try:
+        await _until(lambda: sidecar.up)
+    finally:
+        sidecar.request_stop()
+        await asyncio.wait_for(running, 20)
+    assert "input start" not in names()
+
+
+async def test_outbound_is_ready_before_the_app_starts(tmp_path, monkeypatch):
+    monkeypatch.setenv("LISTEN_AFTER", "30")  # the app never listens during this test
+    sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
+    running = asyncio.create_task(sidecar.run())
+    try:
+        await _until(lambda: sidecar.app is not None and sidecar.app.pid is not None)
+        base = f"http://127.0.0.1:{sidecar.http_port}/v1.0"
+        async with aiohttp.ClientSession() as client:
+            async with client.get(f"{base}/healthz/outbound") as outbound:
+                assert outbound.status == 204
+            async with client.get(f"{base}/healthz") as health:
+                assert health.status == 500  # the app's port is not reachable yet
+    finally:
+        sidecar.request_stop()
+        await asyncio.wait_for(running, 20)
+
+
+async def test_a_request_in_flight_at_shutdown_is_answered(tmp_path):
+    fakes.FakeOutput.delay = 1.0
+    sidecar = make_sidecar(tmp_path, [], None)
+    running = asyncio.create_task(sidecar.run())
+    await _until(lambda: sidecar.readiness.outbound_ready)
+    url = f"http://127.0.0.1:{sidecar.http_port}/v1.0/bindings/orders"
+    async with aiohttp.ClientSession() as client:
+        posting = asyncio.create_task(client.post(url, json={"operation": "create", "data": 1}))
+        await _until(lambda: "invoke start" in names())
+        sidecar.request_stop()
+        response = await asyncio.wait_for(posting, 10)
+        assert response.status == 204
+    assert await asyncio.wait_for(running, 20) == 0
+    assert names().index("invoke done") < names().index("output close")
+
+
+async def test_the_apps_exit_code_becomes_daprlites(tmp_path):
+    sidecar = make_sidecar(tmp_path, [sys.executable, "-c", "raise SystemExit(3)"], None)
+    assert await asyncio.wait_for(sidecar.run(), 20) == 3
