@@ -23,6 +23,7 @@ from daprlite.errors import BindingError
 log = logging.getLogger("daprlite.api.http")
 
 _API = web.AppKey("dapr_api", DaprAPI)
+_MAX_BODY = web.AppKey("max_body_bytes", int)
 _BINDINGS = "/v1.0/bindings/"
 # Route groups daprlite serves; any other /v1.0/<group>/... is a Dapr API it does not have.
 _SERVED_GROUPS = frozenset({"bindings", "healthz", "metadata", "shutdown"})
@@ -43,6 +44,7 @@ def build_http_app(
         middlewares.append(_token_check(api_token))
     app = web.Application(client_max_size=max_body_bytes, middlewares=middlewares)
     app[_API] = api
+    app[_MAX_BODY] = max_body_bytes
     router = app.router
     for method in ("POST", "PUT"):
         # daprd strips one trailing slash before routing.
@@ -62,13 +64,15 @@ def build_http_app(
 async def _invoke_binding(request: web.Request) -> web.StreamResponse:
     api = request.app[_API]
     name = _query_unescape(_last_segment(request), "name")
+    raw, truncated = await _read_limited(request, request.app[_MAX_BODY])
     try:
-        body = decode_output_binding_request(await request.read())
-    except web.HTTPRequestEntityTooLarge:
-        # daprd's limit reader fails the read with this text; the JSON decoder passes it on.
-        raise errors.malformed_request("stream too large") from None
+        body = decode_output_binding_request(raw)
     except GoJSONError as exc:
-        raise errors.malformed_request(str(exc)) from None
+        # daprd's limit reader hands the decoder the first `limit` bytes, then fails the next
+        # read: a value that ends within the limit is used, one that does not is this error.
+        incomplete = str(exc) in ("EOF", "unexpected EOF")
+        detail = "stream too large" if truncated and incomplete else str(exc)
+        raise errors.malformed_request(detail) from None
     invoke = InvokeRequest(data=body.data, metadata=body.metadata, operation=body.operation)
     try:
         response = await api.invoke_binding(name, invoke)
@@ -77,6 +81,18 @@ async def _invoke_binding(request: web.Request) -> web.StreamResponse:
     if response is None:
         return web.Response(status=204)
     return _binding_response(response)
+
+
+async def _read_limited(request: web.Request, limit: int) -> tuple[bytes, bool]:
+    """The first `limit` bytes of the body, and whether there was more."""
+    chunks, size = [], 0
+    async for chunk in request.content.iter_any():
+        if size + len(chunk) > limit:
+            chunks.append(chunk[: limit - size])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), False
 
 
 def _binding_response(response: InvokeResponse) -> web.Response:

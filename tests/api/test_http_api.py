@@ -144,6 +144,35 @@ async def test_bad_bodies_are_400(sidecar: Sidecar, body: bytes, detail: str) ->
     assert sidecar.binding.requests == []
 
 
+async def test_over_limit_body_whose_value_ends_within_the_limit_is_used(
+    sidecar: Sidecar,
+) -> None:
+    # daprd's limit reader gives the decoder the first `limit` bytes; a value complete by then
+    # is decoded, and the rest of the body is never read.
+    body = b'{"operation":"create","data":1}' + b" " * 4000 + b"trailing"
+    response = await sidecar.client.post(PATH, data=body)
+    assert response.status == 204
+    assert sidecar.binding.requests[0].data == b"1"
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b" " * 3000, "stream too large"),
+        (b'{"operation":"create","data":"' + b"x" * 3000 + b'"}', "stream too large"),
+        (b'{"operation":x' + b" " * 3000, "invalid character 'x' looking for beginning of value"),
+    ],
+)
+async def test_over_limit_body_fails_as_daprd_reads_it(
+    sidecar: Sidecar, body: bytes, detail: str
+) -> None:
+    response = await sidecar.client.post(PATH, data=body)
+    assert await error_of(response) == (
+        400,
+        dapr_error("ERR_MALFORMED_REQUEST", MALFORMED + detail),
+    )
+
+
 async def test_body_at_the_limit_is_accepted(sidecar: Sidecar) -> None:
     body = b'{"operation":"create"}'
     response = await sidecar.client.post(PATH, data=body + b" " * (1024 - len(body)))
