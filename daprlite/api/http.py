@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hmac
 import logging
+import posixpath
 import re
 from urllib.parse import unquote_to_bytes
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
+from yarl import URL
 
 from daprlite.api import errors
 from daprlite.api.core import DaprAPI
@@ -142,6 +144,15 @@ async def _shutdown(request: web.Request) -> web.StreamResponse:
 
 
 async def _fallback(request: web.Request) -> web.StreamResponse:
+    # daprd routes on the cleaned path (`/v1.0//bindings/./x/` is `/v1.0/bindings/x`).
+    raw = request.rel_url.raw_path
+    cleaned = "/" + posixpath.normpath(raw).lstrip("/") if raw != "/" else raw
+    if cleaned != raw:
+        query = request.rel_url.raw_query_string
+        retry = request.clone(rel_url=URL.build(path=cleaned, query=query, encoded=True))
+        found = await request.app.router.resolve(retry)
+        if found.http_exception is None and found.handler is not _fallback:
+            return await found.handler(retry)
     match = _API_PATH.match(request.path)
     if match is not None and match.group(1) not in _SERVED_GROUPS:
         raise errors.api_not_implemented(request.method, request.path)

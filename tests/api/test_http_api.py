@@ -116,6 +116,21 @@ async def test_trailing_slash_is_tolerated(sidecar: Sidecar) -> None:
     assert response.status == 204
 
 
+@pytest.mark.parametrize(
+    "path", ["/v1.0//bindings/kafka-binding", "/v1.0/./bindings/x/../kafka-binding"]
+)
+async def test_paths_are_cleaned_before_routing(sidecar: Sidecar, path: str) -> None:
+    root = str(sidecar.client.make_url("/"))
+    url = URL(root.rstrip("/") + path, encoded=True)
+    response = await sidecar.client.session.post(url, data='{"operation":"create"}')
+    assert response.status == 204
+
+
+async def test_health_with_a_trailing_slash_and_query(sidecar: Sidecar) -> None:
+    assert (await sidecar.client.get("/v1.0/healthz/?appid=checkout")).status == 204
+    assert (await sidecar.client.get("/v1.0/healthz/?appid=other")).status == 500
+
+
 MALFORMED = "failed deserializing HTTP body: "
 
 
