@@ -27,11 +27,19 @@ class Recorder:
         self.last = 0.0
         self.violations = 0  # a sequence number not above the previous one of its partition
         self.gaps = 0
+        self.offset_violations = 0  # a Kafka offset not above the previous one of its partition
         self.latencies: list[float] = []
         self._last_seq: dict[int, int] = {}
+        self._last_offset: dict[str, int] = {}
 
-    def record(self, body: bytes) -> None:
+    def record(self, body: bytes, partition_header: str | None, offset_header: str | None) -> None:
         now = time.time()
+        if partition_header is not None and offset_header is not None:
+            # daprlite (and daprd) pass the record's coordinates as metadata headers.
+            offset = int(offset_header)
+            if offset <= self._last_offset.get(partition_header, -1):
+                self.offset_violations += 1
+            self._last_offset[partition_header] = offset
         message = json.loads(body)
         partition, seq = message["p"], message["s"]
         previous = self._last_seq.get(partition)
@@ -54,6 +62,7 @@ class Recorder:
             "last": self.last,
             "violations": self.violations,
             "gaps": self.gaps,
+            "offset_violations": self.offset_violations,
             "partitions": len(self._last_seq),
             "latencies": [] if brief else self.latencies,
         }
@@ -63,7 +72,8 @@ def build(route: str) -> web.Application:
     recorder = Recorder()
 
     async def deliver(request: web.Request) -> web.Response:
-        recorder.record(await request.read())
+        headers = request.headers
+        recorder.record(await request.read(), headers.get("__partition"), headers.get("__offset"))
         return web.Response(status=200)
 
     async def stats(request: web.Request) -> web.Response:

@@ -58,7 +58,11 @@ def create_topic(bootstrap: str, partitions: int, prefix: str) -> str:
 
 def preload(bootstrap: str, topic: str, partitions: int, count: int) -> None:
     """`count` messages spread round-robin over the partitions, each with its per-partition seq."""
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
+    # Idempotent, so that the log itself is in sequence order (a plain producer's retries may
+    # reorder batches) and any order violation the app sees is the sidecar's.
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True}
+    )
     for i in range(count):
         partition = i % partitions
         body = {"p": partition, "s": i // partitions, "t": time.time(), "pad": "x" * 200}

@@ -56,6 +56,7 @@ def one_run(ctx: Context, kind: str, partitions: int, count: int) -> dict[str, A
             "order_kept": drained["violations"] == 0 and drained["gaps"] == 0,
             "order_violations": drained["violations"],
             "seq_gaps": drained["gaps"],
+            "offset_violations": drained["offset_violations"],
             "ready_s": ready,
             "first_delivery_s": drained["first"] - spawned_wall,
             "rss_mb": rss.peak,
@@ -76,7 +77,9 @@ def _steady(
     bootstrap: str, topic: str, partitions: int, preloaded: int, port: int
 ) -> dict[str, Any]:
     _request(port, "POST", "/reset")
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": "all"})
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "linger.ms": 0, "enable.idempotence": True}
+    )
     total = int(STEADY_RATE * STEADY_SECONDS)
     start = time.monotonic()
     for i in range(total):

@@ -153,7 +153,7 @@ class KafkaInput:
             while not self._stop.is_set():
                 self._store_handled()
                 self._flow_control()
-                messages = consumer.consume(_BATCH, _POLL_SECONDS)
+                messages = _next_batch(consumer)
                 ready = [m for m in messages if not _is_error(m)]
                 if ready:
                     loop.call_soon_threadsafe(self._dispatch, ready)
@@ -281,6 +281,22 @@ class KafkaInput:
     async def _retire(self, keys: list[tuple[str, int]]) -> None:
         workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]
         await asyncio.gather(*(w.stop(_STOP_GRACE) for w in workers))
+
+
+def _next_batch(consumer: Any) -> list[Any]:
+    """What is already fetched (up to _BATCH), or else the first message within _POLL_SECONDS.
+
+    consume(n, timeout) waits out its whole timeout unless n messages arrive, which held a
+    trickle of messages back for up to the timeout (end-to-end p50 ~100 ms at 1,000 msgs/s).
+    poll() returns on the first message; consume(n, 0) takes what is there without waiting.
+    """
+    messages: list[Any] = consumer.consume(_BATCH, 0)
+    if messages:
+        return messages
+    first = consumer.poll(_POLL_SECONDS)
+    if first is None:
+        return []
+    return [first, *consumer.consume(_BATCH - 1, 0)]
 
 
 def _is_error(message: Any) -> bool:
