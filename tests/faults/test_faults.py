@@ -196,3 +196,37 @@ async def test_ten_thousand_messages_per_key_order(
     assert ledger.duplicates == 0
     assert ledger.out_of_order_keys() == []
     assert all(Ledger.read([r]).ids for r in records), "one consumer got no partition"
+
+
+async def test_publish_fails_within_its_timeout_when_the_broker_is_gone(
+    tmp_path, own_broker, record_counts
+):
+    components = write_component(
+        tmp_path / "c", own_broker.bootstrap, "faults-gone", publishTimeout="3s"
+    )
+    sender_run, port = start_sender(components, tmp_path)
+    try:
+        sender = Sender(port)
+        await sender.send(5)
+        await asyncio.to_thread(own_broker.stop)
+        started = time.monotonic()
+        failing = Sender(port)
+        await failing.send(5, keys=5)  # all five at once
+        took = time.monotonic() - started
+    finally:
+        _stop_all(sender_run)
+    record_counts.append(
+        Counts(
+            "broker gone: publish answers 500",
+            sent=sender.sent + failing.sent,
+            acked=len(sender.acked) + len(failing.acked),
+            delivered=0,
+            duplicated=0,
+            lost=0,
+            note=f"5 failures answered in {took:.1f}s (publishTimeout 3s)",
+        )
+    )
+    assert sender.acked == set(range(5))
+    assert failing.acked == set()
+    assert all("ERR_INVOKE_OUTPUT_BINDING" in reason for reason in failing.failed.values())
+    assert took < 8  # bounded by publishTimeout (3 s), never a hang
