@@ -28,16 +28,17 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 class Tee(io.TextIOBase):
     """A text stream writing to a log file (colour codes stripped) and/or the console.
 
-    Bound to its targets by AppLogs.open(); writes before that go nowhere.
+    The console side is known from the start (a Printer decides on colour when it is made);
+    the file is bound by AppLogs.open().
     """
 
-    def __init__(self) -> None:
+    def __init__(self, console: TextIO | None) -> None:
         super().__init__()
         self._file: TextIO | None = None
-        self._console: TextIO | None = None
+        self._console = console
 
-    def bind(self, file: TextIO | None, console: TextIO | None) -> None:
-        self._file, self._console = file, console
+    def bind(self, file: TextIO | None) -> None:
+        self._file = file
 
     def write(self, text: str) -> int:
         if self._console is not None:
@@ -64,25 +65,23 @@ class AppLogs:
 
     def __init__(self, app: TemplateApp, console: TextIO | None = None) -> None:
         self._app_spec = app
-        self._console = console
+        out = console if console is not None else sys.stdout
         self.dir = app.logs_dir
         self._files: list[TextIO] = []
         self.app_log_path: Path | None = None
         self.daprd_log_path: Path | None = None
-        self._app_tee, self._daprd_tee = Tee(), Tee()
+        self._app_tee = Tee(out if app.app_log != "file" else None)
+        self._daprd_tee = Tee(out if app.daprd_log != "file" else None)
         self.app = cast(TextIO, self._app_tee)
         self.daprd = cast(TextIO, self._daprd_tee)
 
     def open(self) -> None:
         app = self._app_spec
-        out = self._console if self._console is not None else sys.stdout
         stamp = time.strftime("%Y%m%d%H%M%S")
         self.app_log_path = self._open_path(app, "app", stamp, app.app_log)
         self.daprd_log_path = self._open_path(app, "daprd", stamp, app.daprd_log)
-        app_file = self._open(self.app_log_path)
-        daprd_file = self._open(self.daprd_log_path)
-        self._app_tee.bind(app_file, out if app.app_log != "file" else None)
-        self._daprd_tee.bind(daprd_file, out if app.daprd_log != "file" else None)
+        self._app_tee.bind(self._open(self.app_log_path))
+        self._daprd_tee.bind(self._open(self.daprd_log_path))
 
     def _open_path(self, app: TemplateApp, kind: str, stamp: str, dest: str) -> Path | None:
         if dest == "console":
@@ -99,8 +98,8 @@ class AppLogs:
         return stream
 
     def close(self) -> None:
-        self._app_tee.bind(None, None)
-        self._daprd_tee.bind(None, None)
+        self._app_tee.bind(None)
+        self._daprd_tee.bind(None)
         for stream in self._files:
             stream.close()
         self._files.clear()

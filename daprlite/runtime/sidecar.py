@@ -153,8 +153,10 @@ class Sidecar:
     async def _start_app(self) -> None:
         cfg = self.config
         env = self._user_env | cfg.app_env(self.http_port, self.grpc_port)
-        self.app = AppProcess(list(cfg.command), printer=self.printer, env=env, cwd=cfg.app_dir)
-        await self.app.start()
+        app = AppProcess(list(cfg.command), printer=self.printer, env=env, cwd=cfg.app_dir)
+        await app.start()
+        # Only a started app is ours to stop: a command that could not start leaves none.
+        self.app = app
         self.readiness.extended["appCommand"] = " ".join(cfg.command)
         self.readiness.extended["appPID"] = str(self.app.pid)
         self.readiness.extended["cliPID"] = str(os.getpid())
