@@ -137,6 +137,10 @@ class _Parser:
             return None
         app_dir = self._path(dir_node, self.base)
         if app_dir is None:
+            # Still check what does not depend on the folder: all problems are told at once.
+            for key in ("appPort", "daprHTTPPort", "daprGRPCPort"):
+                self._port(fields.get(key))
+            self._command(fields.get("command"))
             return None
         own = self._shared(fields, app_dir, "app")
         # An app's own value wins; `common` fills what the app leaves out (the CLI's merge).
