@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, Producer
 
 from daprlite.bindings.base import InvokeRequest
 from daprlite.bindings.kafka.consumer import KafkaInput
@@ -16,6 +15,7 @@ from daprlite.bindings.kafka.producer import KafkaOutput
 from daprlite.components.model import Component
 from daprlite.errors import ComponentInitError
 from daprlite.runtime.app_channel import HttpAppChannel
+from tests.e2e.kafka_io import produce, read_records
 from tests.integration.recording_app import RecordingApp
 
 pytestmark = pytest.mark.kafka
@@ -33,34 +33,6 @@ def kafka_component(bootstrap: str, topic: str, **extra: str) -> Component:
     return Component("orders", "bindings.kafka", "v1", metadata, Path("test.yaml"), 1)
 
 
-def read_back(bootstrap: str, topic: str, count: int, timeout: float = 20.0) -> list[object]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"check-{topic}-{time.monotonic_ns()}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    records = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(records) < count and time.monotonic() < deadline:
-            message = consumer.poll(0.2)
-            if message is not None and message.error() is None:
-                records.append(message)
-    finally:
-        consumer.close()
-    return records
-
-
-def produce(bootstrap: str, topic: str, values: list[bytes], key: bytes | None = None) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap})
-    for value in values:
-        producer.produce(topic, value=value, key=key)
-    assert producer.flush(20) == 0
-
-
 async def test_create_writes_value_key_and_headers(kafka_broker, kafka_topic) -> None:
     topic = kafka_topic()
     output = KafkaOutput()
@@ -72,7 +44,7 @@ async def test_create_writes_value_key_and_headers(kafka_broker, kafka_topic) ->
     finally:
         await output.close()
     assert response is None  # Kafka returns nothing: HTTP 204
-    [record] = read_back(kafka_broker.bootstrap, topic, 1)
+    [record] = read_records(kafka_broker.bootstrap, topic, 1)
     assert record.value() == b'{"orderId":1}'
     assert record.key() == b"k1"
     assert dict(record.headers()) == {"partitionKey": b"k1", "x-trace": b"abc"}
@@ -173,7 +145,7 @@ async def test_poison_message_goes_to_the_dead_letter_topic(kafka_broker, kafka_
         await app.wait_for(2)
     assert app.accepted_values() == [1, 3]
     assert app.attempts[b"2"] == 3  # the first try and two retries
-    [record] = read_back(kafka_broker.bootstrap, parked, 1)
+    [record] = read_records(kafka_broker.bootstrap, parked, 1)
     headers = {name: value.decode() for name, value in record.headers()}
     assert record.value() == b"2"
     assert record.key() == b"k"
