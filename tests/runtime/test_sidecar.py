@@ -51,13 +51,13 @@ def make_sidecar(tmp_path: Path, command: list[str], app_port: int | None) -> Si
         command=tuple(command),
         app_port=app_port,
         components_paths=(folder,),
-        app_startup_timeout=20.0,
+        app_startup_timeout=60.0,
         shutdown_grace=2.0,
     )
     return Sidecar(config, registry=fakes.registry(), printer=Printer(io.StringIO()))
 
 
-async def _until(predicate: object, timeout: float = 20.0) -> None:
+async def _until(predicate: object, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():  # type: ignore[operator]
         assert time.monotonic() < deadline, "condition not met in time"
