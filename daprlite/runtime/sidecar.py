@@ -68,7 +68,6 @@ class Sidecar:
         self._channel: AppChannel | None = None
         self._runner: web.AppRunner | None = None
         self._grpc_server: Any = None
-        self.up = False  # True once "You're up and running!" is printed
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
 
@@ -122,7 +121,6 @@ class Sidecar:
             self.readiness.app_ready = True
             if self.store.inputs:
                 log.warning("App channel is not initialized. Did you configure an app-port?")
-        self.up = True
         console.success(READY_LINE, self._status)
         self.ready.set()
 

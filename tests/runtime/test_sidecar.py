@@ -74,7 +74,7 @@ async def test_inputs_start_only_after_the_app_listens_and_subscribes(tmp_path, 
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.up)
+        await _until(lambda: sidecar.ready.is_set())
         assert names() == ["input init orders", "output init orders", "input start"]
         # Delivery reaches the app through the real HTTP channel.
         assert fakes.FakeInput.handler is not None
@@ -90,7 +90,7 @@ async def test_an_app_that_does_not_subscribe_gets_no_input(tmp_path, monkeypatc
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.up)
+        await _until(lambda: sidecar.ready.is_set())
     finally:
         sidecar.request_stop()
         await asyncio.wait_for(running, 20)
