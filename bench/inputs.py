@@ -49,8 +49,10 @@ def one_run(ctx: Context, kind: str, partitions: int, count: int) -> dict[str, A
                      daprd=ctx.daprd)  # fmt: skip
     try:
         ready = sidecar.wait_ready("/v1.0/healthz")
+        cpu0 = sidecar.cpu_seconds()
         with RssSampler(sidecar) as rss:
             drained = _wait_for(app_port, count, timeout=120.0)
+        cpu = sidecar.cpu_seconds() - cpu0
         result: dict[str, Any] = {
             "msgs_per_s": (count - 1) / max(drained["last"] - drained["first"], 1e-9),
             "order_kept": drained["violations"] == 0 and drained["gaps"] == 0,
@@ -60,6 +62,7 @@ def one_run(ctx: Context, kind: str, partitions: int, count: int) -> dict[str, A
             "ready_s": ready,
             "first_delivery_s": drained["first"] - spawned_wall,
             "rss_mb": rss.peak,
+            "sidecar_cpu_us": cpu / count * 1e6,
         }
         if partitions == 1:
             # The ceiling of one-at-a-time delivery: sequential POSTs straight to the app.

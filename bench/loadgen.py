@@ -36,10 +36,10 @@ async def drive(call: Call, concurrency: int, warmup: float, duration: float) ->
     start = loop.time() + warmup
     end = start + duration
     latencies: list[float] = []
-    errors = 0
+    errors = calls = 0
 
     async def worker() -> None:
-        nonlocal errors
+        nonlocal errors, calls
         while loop.time() < end:
             measured = loop.time() >= start
             t0 = time.perf_counter()
@@ -50,11 +50,20 @@ async def drive(call: Call, concurrency: int, warmup: float, duration: float) ->
                 if errors == 1:
                     print(f"loadgen: call failed: {exc!r}", file=sys.stderr)
                 continue
+            calls += 1
             if measured:
                 latencies.append(time.perf_counter() - t0)
 
+    cpu0 = time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return {"msgs_per_s": len(latencies) / duration, "errors": errors} | latency_summary(latencies)
+    cpu = time.process_time() - cpu0
+    return {
+        "msgs_per_s": len(latencies) / duration,
+        "errors": errors,
+        # Every completed call, warm-up included: the denominator for CPU time per message.
+        "calls": calls,
+        "client_cpu_us": cpu / max(calls, 1) * 1e6,
+    } | latency_summary(latencies)
 
 
 class CeilingProducer:

@@ -40,12 +40,16 @@ def run(ctx: Context) -> dict[str, Any]:
                 for kind, sidecar in sidecars.items():
                     for api, port in (("http", sidecar.http_port), ("grpc", sidecar.grpc_port)):
                         target = f"127.0.0.1:{port}"
+                        cpu0 = sidecar.cpu_seconds()
                         with RssSampler(sidecar) as rss:
                             result = run_module(
                                 "bench.loadgen", api, "--target", target, "--binding", BINDING,
                                 *common,
                             )  # fmt: skip
                         result["rss_mb"] = rss.peak
+                        # CPU per message is what the sidecar costs, whoever else is busy.
+                        cpu = sidecar.cpu_seconds() - cpu0
+                        result["sidecar_cpu_us"] = cpu / max(result["calls"], 1) * 1e6
                         samples.setdefault(f"{kind}-{api}/c{c}", []).append(result)
     finally:
         for sidecar in sidecars.values():

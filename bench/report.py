@@ -78,12 +78,14 @@ def markdown(results: Mapping[str, Any]) -> str:
     lines = [
         f"Run {meta['date']} on {meta['machine']}; Kafka {meta['kafka']} on loopback; "
         f"{meta['runs']} runs per figure, shown as median [min–max]; "
-        f"{meta['duration']:g} s measured after {meta['warmup']:g} s warm-up; 1 KB JSON `data`.",
+        f"{meta['duration']:g} s measured after {meta['warmup']:g} s warm-up; 1 KB JSON `data`. "
+        "CPU µs/msg: the sidecar process's CPU time per message (for the ceiling: the "
+        "producer's own), which holds steady when other work shares the cores.",
         "",
         "**Output** (produce and wait for the ack; acks=all, idempotence, linger.ms=1)",
         "",
-        "| path | conc. | msgs/s | p50 ms | p90 ms | p99 ms | vs ceiling |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| path | conc. | msgs/s | p50 ms | p90 ms | p99 ms | vs ceiling | CPU µs/msg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in meta["concurrencies"]:
         ceiling = out.get(f"ceiling/c{c}")
@@ -94,7 +96,8 @@ def markdown(results: Mapping[str, Any]) -> str:
             vs = ratio(median_of(case or {}, "msgs_per_s"), median_of(ceiling or {}, "msgs_per_s"))
             lines.append(
                 f"| {label} | {c} | {cell(case, 'msgs_per_s', 0)} | {cell(case, 'p50_ms')} | "
-                f"{cell(case, 'p90_ms')} | {cell(case, 'p99_ms')} | {vs:.0%} |"
+                f"{cell(case, 'p90_ms')} | {cell(case, 'p99_ms')} | {vs:.0%} | "
+                f"{cell(case, 'sidecar_cpu_us' if case is not ceiling else 'client_cpu_us', 0)} |"
             )
     lines += [
         "",
@@ -102,8 +105,8 @@ def markdown(results: Mapping[str, Any]) -> str:
         "1,000 msgs/s steady for end-to-end latency)",
         "",
         "| sidecar | partitions | msgs/s | order kept | e2e p50 ms | e2e p99 ms | "
-        "1/(app RTT) msgs/s | first delivery s |",
-        "|---|---:|---:|:---:|---:|---:|---:|---:|",
+        "1/(app RTT) msgs/s | first delivery s | CPU µs/msg |",
+        "|---|---:|---:|:---:|---:|---:|---:|---:|---:|",
     ]
     for kind in kinds:
         for p in (1, 6):
@@ -112,7 +115,8 @@ def markdown(results: Mapping[str, Any]) -> str:
             lines.append(
                 f"| {kind} | {p} | {cell(case, 'msgs_per_s', 0)} | {kept} | "
                 f"{cell(case, 'e2e_p50_ms')} | {cell(case, 'e2e_p99_ms')} | "
-                f"{cell(case, 'app_bound_msgs_per_s', 0)} | {cell(case, 'first_delivery_s')} |"
+                f"{cell(case, 'app_bound_msgs_per_s', 0)} | {cell(case, 'first_delivery_s')} | "
+                f"{cell(case, 'sidecar_cpu_us', 0)} |"
             )
     lines += [
         "",

@@ -42,6 +42,11 @@ class Sidecar:
             time.sleep(0.002)
         raise TimeoutError(f"{self.kind} not ready on {path} after {timeout}s:\n{self.tail()}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the sidecar process so far (all its threads)."""
+        times = psutil.Process(self.process.pid).cpu_times()
+        return float(times.user + times.system)
+
     def rss_mb(self) -> float:
         return float(psutil.Process(self.process.pid).memory_info().rss) / 2**20
 
