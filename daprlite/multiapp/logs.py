@@ -4,16 +4,14 @@
 
 from __future__ import annotations
 
-import contextvars
 import io
 import logging
 import re
 import sys
-import threading
 import time
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TextIO, cast
 
 from daprlite.console import LEVELS, DaprdFormatter
 from daprlite.multiapp.template import TemplateApp
@@ -143,29 +141,4 @@ def install_router(apps: tuple[TemplateApp, ...]) -> AppLogRouter:
     if root.level > logging.DEBUG:
         # As single-app runs do: librdkafka's transient warnings are noise; its errors are not.
         logging.getLogger("daprlite.bindings.kafka.client").setLevel(logging.ERROR)
-    _inherit_context_in_threads()
     return router
-
-
-_patched = False
-
-
-def _inherit_context_in_threads() -> None:
-    """Threads started by a sidecar (the Kafka poll threads) log for that sidecar's app.
-
-    Python 3.14 can do this itself (`thread_inherit_context`); before, a thread starts with an
-    empty context, so its records would lose their app. Only Multi-App Run needs it.
-    """
-    global _patched
-    if _patched:
-        return
-    _patched = True
-    original = threading.Thread.start
-
-    def start(self: threading.Thread, *args: Any, **kwargs: Any) -> None:
-        context = contextvars.copy_context()
-        run = self.run
-        self.run = lambda: context.run(run)  # type: ignore[method-assign]
-        original(self, *args, **kwargs)
-
-    threading.Thread.start = start  # type: ignore[method-assign]

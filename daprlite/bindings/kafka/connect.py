@@ -36,9 +36,8 @@ _CLIENT_CERT_REFUSED = (
 async def check_brokers(settings: KafkaSettings, component: Component) -> None:
     """Raise ComponentInitError unless the brokers answer metadata within the init budget;
     a refused login or an untrusted certificate fails at once, saying which."""
-    loop = asyncio.get_running_loop()
     config = settings.client_config()
-    failure = await loop.run_in_executor(None, probe, config, reach_timeout(component))
+    failure = await asyncio.to_thread(probe, config, reach_timeout(component))
     if failure is not None:
         raise ComponentInitError(component.log_name, f"kafka: {explain(failure, settings)}")
 

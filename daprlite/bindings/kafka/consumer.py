@@ -9,6 +9,7 @@ while consume() waits can deadlock on the GIL.) Messages cross to the event loop
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import queue
 import threading
@@ -90,8 +91,7 @@ class KafkaInput:
             }
         )
         try:
-            await self._loop.run_in_executor(
-                None,
+            await asyncio.to_thread(
                 ensure_topics,
                 settings.client_config(),
                 settings.topics,
@@ -118,8 +118,13 @@ class KafkaInput:
             on_revoke=self._on_revoke,
             on_lost=self._on_revoke,
         )
+        # The thread runs in a copy of this task's context, so that its log records stay
+        # tagged with their app (a Multi-App Run routes them per app).
         self._thread = threading.Thread(
-            target=self._poll_loop, name=f"kafka-consumer-{self._component}", daemon=True
+            target=contextvars.copy_context().run,
+            args=(self._poll_loop,),
+            name=f"kafka-consumer-{self._component}",
+            daemon=True,
         )
         self._thread.start()
         try:
@@ -135,12 +140,12 @@ class KafkaInput:
         if self._loop is None or self._consumer is None:
             return
         if self._thread is None:  # initialised but never started
-            await self._loop.run_in_executor(None, self._consumer.close)
+            await asyncio.to_thread(self._consumer.close)
             return
         await self._retire(list(self._workers))
         self._stop.set()
         # The poll thread closes the consumer, which commits the stored offsets.
-        await self._loop.run_in_executor(None, self._thread.join)
+        await asyncio.to_thread(self._thread.join)
         if self._dead_letters is not None:
             await self._dead_letters.close()
 

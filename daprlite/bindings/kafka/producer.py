@@ -8,6 +8,7 @@ event loop with `call_soon_threadsafe`, so the loop itself never waits on librdk
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 from collections.abc import Sequence
@@ -60,8 +61,12 @@ class KafkaOutput:
         # every later request.
         await check_brokers(settings, component)
         self._producer = Producer(config)
+        # In a copy of this task's context: delivery and log callbacks keep their app's tag.
         self._poller = threading.Thread(
-            target=self._poll_loop, name=f"kafka-producer-{component.name}", daemon=True
+            target=contextvars.copy_context().run,
+            args=(self._poll_loop,),
+            name=f"kafka-producer-{component.name}",
+            daemon=True,
         )
         self._poller.start()
 
@@ -125,9 +130,9 @@ class KafkaOutput:
             return
         self._stop.set()
         if self._poller is not None:
-            await self._loop.run_in_executor(None, self._poller.join)
+            await asyncio.to_thread(self._poller.join)
         # flush() serves the remaining delivery reports, so no request is left unanswered.
-        remaining = await self._loop.run_in_executor(None, self._producer.flush, 10.0)
+        remaining = await asyncio.to_thread(self._producer.flush, 10.0)
         if remaining:
             log.warning("kafka producer closed with %d unacknowledged records", remaining)
 
