@@ -79,10 +79,16 @@ def one_run(ctx: Context, kind: str, partitions: int, count: int) -> dict[str, A
 def _steady(
     bootstrap: str, topic: str, partitions: int, preloaded: int, port: int
 ) -> dict[str, Any]:
-    _request(port, "POST", "/reset")
     producer = Producer(
         {"bootstrap.servers": bootstrap, "linger.ms": 0, "enable.idempotence": True}
     )
+    # A new idempotent producer first gets metadata and a producer id, and what it is given
+    # meanwhile waits (~0.5 s here): one unmeasured warm-up message goes through first.
+    _request(port, "POST", "/reset")
+    producer.produce(topic, json.dumps({"p": 0, "s": -1, "t": time.time()}).encode(), partition=0)
+    producer.flush(30)
+    _wait_for(port, 1, timeout=30.0)
+    _request(port, "POST", "/reset")
     total = int(STEADY_RATE * STEADY_SECONDS)
     start = time.monotonic()
     for i in range(total):
