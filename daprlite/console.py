@@ -7,7 +7,11 @@ import logging
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
+
+from rich.console import Console
 
 from daprlite import __version__
 
@@ -91,8 +95,30 @@ class DaprdFormatter(logging.Formatter):
         )
 
 
+class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` is at the moment: while a spinner turns, rich has
+    redirected it so that lines print above the spinner instead of through it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
+
+
+@contextmanager
+def spinner(message: str, stream: TextIO | None = None) -> Iterator[None]:
+    """A spinner while something is awaited, on a terminal only; elsewhere nothing.
+
+    `stream` set means output goes somewhere else (a Multi-App Run's log): no spinner.
+    """
+    if stream is not None or not sys.stdout.isatty():
+        yield
+        return
+    with Console(highlight=False).status(message):
+        yield
+
+
 def setup_logging(app_id: str, level: str, as_json: bool = False) -> None:
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler.setFormatter(DaprdFormatter(app_id, as_json))
     root = logging.getLogger("daprlite")
     root.handlers[:] = [handler]

@@ -41,12 +41,17 @@ class Printer:
         colour: bool | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        self._stream = stream if stream is not None else sys.stdout
+        # None: whatever sys.stdout is when a line is written (a spinner may redirect it).
+        self._stream = stream
         self.prefix = "== APP ==" if app_id is None else f"== APP - {app_id} =="
         if colour is None:
-            colour = _wants_colour(self._stream, os.environ if environ is None else environ)
+            colour = _wants_colour(self._out, os.environ if environ is None else environ)
         self._head = f"{_BLUE}{self.prefix}{_RESET} " if colour else f"{self.prefix} "
         self._broken = False
+
+    @property
+    def _out(self) -> TextIO:
+        return self._stream if self._stream is not None else sys.stdout
 
     def line(self, data: bytes | str) -> None:
         """Print one line; a trailing `\\n` or `\\r\\n` is dropped, bytes are decoded as UTF-8."""
@@ -73,8 +78,9 @@ class Printer:
         if self._broken:
             return
         try:
-            self._stream.write(f"{self._head}{text}\n")
-            self._stream.flush()
+            out = self._out
+            out.write(f"{self._head}{text}\n")
+            out.flush()
         except BrokenPipeError:
             # `daprlite run ... | head` closed our stdout: the sidecar keeps running, quietly.
             self._broken = True

@@ -170,7 +170,8 @@ class Sidecar:
             port,
         )
         address, timeout = self.config.app_channel_address, self.config.app_startup_timeout
-        await self._unless_app_exits(wait_for_port(address, port, timeout))
+        with console.spinner(f"Waiting for the app to listen on port {port}", self._status):
+            await self._unless_app_exits(wait_for_port(address, port, timeout))
         log.info("application discovered on port %d", port)
         self.readiness.app_ready = True
         await self._unless_app_exits(start_inputs(self.store, self._channel))

@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import free_port
 from tests.e2e.cli import daprlite, wait_listed
 from tests.e2e.kafka_io import component_folder, read_records
 from tests.e2e.runner import READY_MARK, DaprliteRun
@@ -205,3 +206,42 @@ def test_an_app_that_never_opens_its_port(tmp_path, unused_tcp_port) -> None:
         f"❌  the app did not listen on port {unused_tcp_port} within 1s; check that --app-port "
         "is the port your app opens, or raise --app-startup-timeout"
     )
+
+
+def test_a_spinner_turns_on_a_terminal_while_the_app_port_is_awaited(tmp_path) -> None:
+    (tmp_path / "components").mkdir()
+    port = free_port()
+    # Prints a line, then opens its port only two seconds later.
+    app = (
+        "import socket, time\nprint('booting', flush=True)\ntime.sleep(2)\n"
+        f"s = socket.create_server(('127.0.0.1', {port}))\nprint('listening', flush=True)\n"
+        "time.sleep(120)"
+    )
+    env = dict(os.environ, DAPRLITE_HOME=str(tmp_path / "home"), TERM="xterm")
+    env.pop("NO_COLOR", None)
+    args = [
+        "run",
+        "--app-id",
+        "slow",
+        "--app-port",
+        str(port),
+        "--components-path",
+        str(tmp_path / "components"),
+        "--",
+        sys.executable,
+        "-c",
+        app,
+    ]
+    term = Terminal(args, tmp_path, env)
+    try:
+        assert term.read_until(READY_MARK.encode(), 60), term.text
+        os.write(term.fd, b"\x03")
+        code = term.wait(timeout=20)
+    finally:
+        if psutil.pid_exists(term.pid):
+            os.kill(term.pid, signal.SIGKILL)
+    assert code == 130, term.text
+    assert f"Waiting for the app to listen on port {port}" in term.text
+    # The app's lines still arrive whole, printed above the spinner.
+    assert "== APP ==\x1b[0m booting\r\n" in term.text
+    assert "== APP ==\x1b[0m listening\r\n" in term.text
