@@ -138,14 +138,7 @@ async def _serve(config: RunConfig) -> int:
 
     def record(sidecar: Sidecar) -> None:
         # For `daprlite list` and `daprlite stop`: written once the ports are known.
-        entry = runs.new_entry(
-            config.app_id,
-            sidecar.http_port,
-            sidecar.grpc_port,
-            app_port=config.app_port or 0,
-            command=" ".join(config.command),
-            app_pid=(sidecar.app.pid or 0) if sidecar.app else 0,
-        )
+        entry = sidecar.run_entry()
         runs.write_entry(entry)
         entries.append(entry)
 

@@ -18,7 +18,7 @@ from daprlite.errors import ExitCode
 from daprlite.multiapp.logs import AppLogRouter, AppLogs, current_app, sidecar_handler
 from daprlite.multiapp.template import RunTemplate, TemplateApp
 from daprlite.process.printer import Printer
-from daprlite.process.runs import RunEntry, new_entry, remove_entry, write_entry
+from daprlite.process.runs import RunEntry, remove_entry, write_entry
 from daprlite.runtime.sidecar import Sidecar
 
 
@@ -148,14 +148,7 @@ class MultiAppRun:
             extended["runTemplateName"] = self.template.name
             extended["appLogPath"] = _text(logs.app_log_path)
             extended["daprdLogPath"] = _text(logs.daprd_log_path)
-            cfg = sidecar.config
-            started.entry = new_entry(
-                cfg.app_id,
-                sidecar.http_port,
-                sidecar.grpc_port,
-                app_port=cfg.app_port or 0,
-                command=" ".join(cfg.command),
-                app_pid=(sidecar.app.pid or 0) if sidecar.app else 0,
+            started.entry = sidecar.run_entry(
                 multi_app=True,
                 run_template_path=str(self.template.path),
                 run_template_name=self.template.name,

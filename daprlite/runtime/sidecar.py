@@ -24,6 +24,7 @@ from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
 from daprlite.config import RunConfig
 from daprlite.errors import AppError, ConfigError, ExitCode
+from daprlite.process import runs
 from daprlite.process.printer import Printer
 from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
@@ -70,6 +71,19 @@ class Sidecar:
         self._grpc_server: Any = None
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
+
+    def run_entry(self, **extra: object) -> runs.RunEntry:
+        """This sidecar as `daprlite list` shows it; call it once the app has started."""
+        cfg = self.config
+        return runs.new_entry(
+            cfg.app_id,
+            self.http_port,
+            self.grpc_port,
+            app_port=cfg.app_port or 0,
+            command=" ".join(cfg.command),
+            app_pid=(self.app.pid or 0) if self.app else 0,
+            **extra,
+        )
 
     @property
     def stopping(self) -> bool:
