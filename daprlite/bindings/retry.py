@@ -40,6 +40,10 @@ class RetryPolicy:
             max_elapsed_time=meta.duration("backOffMaxElapsedTime", base.max_elapsed_time),
         )
 
+    def endless(self) -> bool:
+        """True when this policy never runs out of retries on its own."""
+        return self.max_retries < 0 and (self.policy == "constant" or self.max_elapsed_time <= 0)
+
     def max_interval_or_duration(self) -> float:
         """The pause to keep using once a policy's own retries are spent."""
         return self.duration if self.policy == "constant" else self.max_interval

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import signal
 from pathlib import Path
 from typing import Literal, cast
 
 import typer
 
 from daprlite import console
+from daprlite.cli.signals import handle_stop_signals, run_loop
 from daprlite.config import LogLevel, RunConfig, default_components_path
-from daprlite.errors import ConfigError, DaprliteError, ExitCode
+from daprlite.errors import ConfigError, DaprliteError
 from daprlite.process import runs
 from daprlite.runtime.sidecar import Sidecar
 
@@ -126,11 +125,7 @@ def _build_config(
 
 
 def _run_sidecar(config: RunConfig) -> int:
-    try:
-        import uvloop
-    except ImportError:  # uvloop is optional (e.g. on Windows)
-        return asyncio.run(_serve(config))
-    return uvloop.run(_serve(config))
+    return run_loop(_serve(config))
 
 
 async def _serve(config: RunConfig) -> int:
@@ -143,17 +138,12 @@ async def _serve(config: RunConfig) -> int:
         entries.append(entry)
 
     sidecar = Sidecar(config, on_started=record)
-    loop = asyncio.get_running_loop()
-
-    def on_signal(signum: int) -> None:
-        if sidecar.stopping:
-            # A second Ctrl-C means "now": skip the graceful drain.
-            os._exit(ExitCode.SIGINT if signum == signal.SIGINT else ExitCode.SIGTERM)
-        console.info("terminated signal received: shutting down")
-        sidecar.request_stop(signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, on_signal, signum)
+    handle_stop_signals(
+        stopping=lambda: sidecar.stopping,
+        request_stop=sidecar.request_stop,
+        app_pids=lambda: [sidecar.app.pid] if sidecar.app and sidecar.app.pid else [],
+        announce="terminated signal received: shutting down",
+    )
     try:
         return await sidecar.run()
     finally:

@@ -71,10 +71,7 @@ class MultiAppRun:
             for app in self._apps:
                 if self._stop.is_set() or not await self._start(app):
                     break
-            waits = [s.task for s in self._started if s.task is not None]
-            if waits and not self._failed:
-                await asyncio.wait([*waits, asyncio.ensure_future(self._stop.wait())],
-                                   return_when=asyncio.FIRST_EXCEPTION)  # fmt: skip
+            if not self._failed:
                 await self._until_all_done()
         finally:
             self.request_stop()

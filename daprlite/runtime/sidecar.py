@@ -125,6 +125,8 @@ class Sidecar:
             "dapr initialized. Status: Running. Init Elapsed %.0fms",
             (time.monotonic() - started) * 1000,
         )
+        if self._stop.is_set():
+            raise _StopDuringStartup  # asked to stop while components were starting
         if cfg.command:
             await self._start_app()
         if self._on_started is not None:

@@ -245,3 +245,39 @@ def test_a_spinner_turns_on_a_terminal_while_the_app_port_is_awaited(tmp_path) -
     # The app's lines still arrive whole, printed above the spinner.
     assert "== APP ==\x1b[0m booting\r\n" in term.text
     assert "== APP ==\x1b[0m listening\r\n" in term.text
+
+
+def test_a_multi_app_run_ends_when_its_last_app_ends(tmp_path) -> None:
+    (tmp_path / "components").mkdir()
+    (tmp_path / "once").mkdir()
+    template = tmp_path / "dapr.yaml"
+    template.write_text(
+        "version: 1\ncommon:\n  resourcesPath: ./components\napps:\n"
+        f'  - appID: once\n    appDirPath: ./once\n    command: ["{sys.executable}", "-c", '
+        "\"print('done')\"]\n"
+    )
+    result = daprlite("run", "-f", str(template), home=tmp_path / "home", timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "done" in result.stdout
+
+
+def test_a_second_ctrl_c_also_ends_an_app_that_ignores_sigterm(tmp_path) -> None:
+    (tmp_path / "components").mkdir()
+    stubborn = (
+        "import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('pid', os.getpid(), flush=True)\ntime.sleep(120)"
+    )
+    run = DaprliteRun(
+        ["--app-id", "stubborn", "--components-path", str(tmp_path / "components"),
+         "--", sys.executable, "-c", stubborn],
+        cwd=tmp_path,
+        env={"DAPRLITE_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    [line] = run.wait_for(r"== APP == pid \d+", timeout=30)
+    app = psutil.Process(int(line.rsplit(" ", 1)[1]))
+    run.wait_for(re.escape(READY_MARK), timeout=30)
+    run.process.send_signal(signal.SIGINT)
+    run.wait_for("terminated signal received", timeout=10)
+    run.process.send_signal(signal.SIGINT)  # the second one: now, not after the grace period
+    assert run.wait_exit(timeout=10) == 130
+    app.wait(10)  # raises psutil.TimeoutExpired if the app outlived daprlite

@@ -22,6 +22,7 @@ class RecordingApp:
     route: str = "orders"
     # Decides the status for each delivery; called with the body and how often it was seen.
     status_for: Callable[[bytes, int], int] = lambda _body, _seen: 200
+    delay: float = 0.0  # seconds the app "works" on each delivery before answering
     accepted: list[Delivery] = field(default_factory=list)
     attempts: dict[bytes, int] = field(default_factory=dict)
     port: int = 0
@@ -42,6 +43,7 @@ class RecordingApp:
 
     async def _on_post(self, request: web.Request) -> web.Response:
         body = await request.read()
+        await asyncio.sleep(self.delay)  # simulated work, so a delivery can be caught in flight
         seen = self.attempts.get(body, 0) + 1
         self.attempts[body] = seen
         status = self.status_for(body, seen)

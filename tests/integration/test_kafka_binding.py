@@ -182,3 +182,42 @@ async def test_a_stalled_partition_is_visible_and_loses_nothing(kafka_broker, ka
         refusing = False
         await app.wait_for(2)
     assert app.accepted_values() == [1, 2]
+
+
+async def test_closing_during_a_retry_does_not_wait_it_out(kafka_broker, kafka_topic) -> None:
+    topic = kafka_topic()
+    app = RecordingApp(status_for=lambda _body, _seen: 503)
+    reading = Reading(app, kafka_component(kafka_broker.bootstrap, topic, backOffDuration="1s"))
+    await reading.__aenter__()
+    try:
+        produce(kafka_broker.bootstrap, topic, [b"1"])
+        deadline = time.monotonic() + 20
+        while not app.attempts:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+    finally:
+        started = time.monotonic()
+        await reading.__aexit__()
+    assert time.monotonic() - started < 3  # not the 5 s grace for an in-flight delivery
+
+
+async def test_a_member_joining_takes_over_from_the_handled_offset(
+    kafka_broker, kafka_topic
+) -> None:
+    topic = kafka_topic()
+    component = kafka_component(kafka_broker.bootstrap, topic)
+    first, second = RecordingApp(delay=0.2), RecordingApp()
+    async with Reading(first, component):
+        # Four seconds of work queued up: the join below lands in the middle of it.
+        produce(kafka_broker.bootstrap, topic, [str(n).encode() for n in range(20)])
+        await first.wait_for(2)
+        # The second member joins while the first is busy with a message: the revoke lets
+        # that delivery finish and must commit it, or its next owner would deliver it again.
+        async with Reading(second, component):
+            produce(kafka_broker.bootstrap, topic, [str(n).encode() for n in range(20, 25)])
+            deadline = time.monotonic() + 30
+            while len({d.body for d in first.accepted + second.accepted}) < 25:
+                assert time.monotonic() < deadline, (first.accepted, second.accepted)
+                await asyncio.sleep(0.02)
+    values = sorted(first.accepted_values() + second.accepted_values())  # type: ignore[type-var]
+    assert values == list(range(25))  # each message once: no redelivery, nothing missed

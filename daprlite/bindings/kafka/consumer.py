@@ -60,6 +60,7 @@ class KafkaInput:
         self._thread: threading.Thread | None = None
         self._handled: queue.SimpleQueue[tuple[str, int, int]] = queue.SimpleQueue()
         self._dead_letters: KafkaOutput | None = None
+        self._closing = False
 
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
@@ -116,7 +117,7 @@ class KafkaInput:
             list(self._settings.topics),
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
-            on_lost=self._on_revoke,
+            on_lost=self._on_lost,
         )
         # The thread runs in a copy of this task's context, so that its log records stay
         # tagged with their app (a Multi-App Run routes them per app).
@@ -139,13 +140,15 @@ class KafkaInput:
     async def close(self) -> None:
         if self._loop is None or self._consumer is None:
             return
-        if self._thread is None:  # initialised but never started
+        if self._thread is None:  # initialised but never started (the app did not subscribe)
             await asyncio.to_thread(self._consumer.close)
-            return
-        await self._retire(list(self._workers))
-        self._stop.set()
-        # The poll thread closes the consumer, which commits the stored offsets.
-        await asyncio.to_thread(self._thread.join)
+        else:
+            # From here on nothing new reaches the app; what is dropped was never acknowledged.
+            self._closing = True
+            await self._retire(list(self._workers))
+            self._stop.set()
+            # The poll thread stores what was handled and closes the consumer, which commits.
+            await asyncio.to_thread(self._thread.join)
         if self._dead_letters is not None:
             await self._dead_letters.close()
 
@@ -156,9 +159,15 @@ class KafkaInput:
         assert loop is not None
         try:
             while not self._stop.is_set():
-                self._store_handled()
-                self._flow_control()
-                messages = _next_batch(consumer)
+                try:
+                    self._store_handled()
+                    self._flow_control()
+                    messages = _next_batch(consumer)
+                except Exception:
+                    # This thread is the binding's only reader: it must outlive any one error.
+                    log.exception("kafka binding %s: consumer poll failed", self._component)
+                    self._stop.wait(1.0)
+                    continue
                 ready = [m for m in messages if not _is_error(m)]
                 if ready:
                     loop.call_soon_threadsafe(self._dispatch, ready)
@@ -188,6 +197,8 @@ class KafkaInput:
                 log.debug("kafka binding %s: offset not stored: %s", self._component, exc)
 
     def _flow_control(self) -> None:
+        # Reads the loop's worker map from this thread: list() copies it in one step under
+        # the GIL, and a worker's `pending` is a plain read.
         for key, worker in list(self._workers.items()):
             pending = worker.pending
             if key not in self._paused and pending >= _HIGH_WATER:
@@ -202,13 +213,19 @@ class KafkaInput:
         # A new group with initialOffset "newest" would otherwise look up the end offset
         # lazily, after we report ready, and miss what is produced in between. Resolving it
         # here makes "partitions assigned" mean "nothing produced from now on is missed".
-        positioned = consumer.committed(partitions, timeout=10.0)
-        for tp in positioned:
-            if tp.offset == OFFSET_INVALID:
-                if self._settings.initial_offset == "oldest":
-                    tp.offset = OFFSET_BEGINNING
-                else:
-                    tp.offset = consumer.get_watermark_offsets(tp, timeout=10.0)[1]
+        try:
+            positioned = consumer.committed(partitions, timeout=10.0)
+            for tp in positioned:
+                if tp.offset == OFFSET_INVALID:
+                    if self._settings.initial_offset == "oldest":
+                        tp.offset = OFFSET_BEGINNING
+                    else:
+                        tp.offset = consumer.get_watermark_offsets(tp, timeout=10.0)[1]
+        except KafkaException as exc:
+            # Still take the partitions: librdkafka then starts from the committed offset or
+            # auto.offset.reset, which only risks the start-up window "newest" guards.
+            log.warning("kafka binding %s: could not position partitions: %s", self._component, exc)
+            positioned = partitions
         consumer.assign(positioned)
         log.info(
             "kafka binding %s assigned %s",
@@ -218,11 +235,24 @@ class KafkaInput:
         self._loop.call_soon_threadsafe(self._assigned.set)
 
     def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+        self._drain(partitions)
+        self._store_handled()
+        try:
+            consumer.commit(asynchronous=False)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError._NO_OFFSET:
+                log.warning("kafka binding %s: commit on revoke failed: %s", self._component, exc)
+
+    def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
+        # Another member may own these already: stop working on them, commit nothing.
+        self._drain(partitions)
+
+    def _drain(self, partitions: list[Any]) -> None:
+        """Let in-flight deliveries of `partitions` finish and drop what is queued for them,
+        so that one message is never worked on by two group members at once."""
         assert self._loop is not None
         keys = [(tp.topic, tp.partition) for tp in partitions]
         if not self._loop.is_closed():
-            # Let in-flight deliveries of these partitions finish before another member takes
-            # them over, so one message is never worked on by two consumers at once.
             retired = asyncio.run_coroutine_threadsafe(self._retire(keys), self._loop)
             try:
                 retired.result(timeout=_STOP_GRACE + 1)
@@ -230,17 +260,14 @@ class KafkaInput:
                 log.warning(
                     "kafka binding %s: revoke did not drain cleanly: %s", self._component, exc
                 )
-        try:
-            consumer.commit(asynchronous=False)
-        except KafkaException as exc:
-            if exc.args[0].code() != KafkaError._NO_OFFSET:
-                log.warning("kafka binding %s: commit on revoke failed: %s", self._component, exc)
         for key in keys:
             self._paused.discard(key)
 
     # --- the event loop ----------------------------------------------------------------
 
     def _dispatch(self, messages: list[Any]) -> None:
+        if self._closing:
+            return  # unacknowledged: the group hands them out again
         for message in messages:
             key = (message.topic(), message.partition())
             worker = self._workers.get(key)

@@ -83,15 +83,17 @@ class PartitionWorker:
         """
         while not self._queue.empty():
             self._queue.get_nowait()
-        try:
-            await asyncio.wait_for(self._idle.wait(), grace)
-        except TimeoutError:
-            log.warning(
-                "%s/%d: delivery still in flight after %.0fs; it will be redelivered",
-                self.topic,
-                self.partition,
-                grace,
-            )
+        # A message that keeps failing (a stall) is not waited for: its retries stop now.
+        if self.stall is None:
+            try:
+                await asyncio.wait_for(self._idle.wait(), grace)
+            except TimeoutError:
+                log.warning(
+                    "%s/%d: delivery still in flight after %.0fs; it will be redelivered",
+                    self.topic,
+                    self.partition,
+                    grace,
+                )
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
 

@@ -39,7 +39,6 @@ class KafkaOutput:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
-        self._in_flight = 0
 
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
@@ -85,12 +84,8 @@ class KafkaOutput:
         extra: dict[str, Any] = {}
         if "partitionNumber" in request.metadata:
             extra["partition"] = _partition_number(request.metadata["partitionNumber"])
-        self._in_flight += 1
-        try:
-            self._produce(topic, request, key, done, extra)
-            await done
-        finally:
-            self._in_flight -= 1
+        self._produce(topic, request, key, done, extra)
+        await done
         return None
 
     def _produce(

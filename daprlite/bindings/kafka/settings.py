@@ -80,6 +80,12 @@ class KafkaSettings:
             max_message_bytes=meta.integer("maxMessageBytes", 1_000_000, minimum=0) or 1_000_000,
         )
         settings._check(meta)
+        if settings.dead_letter_topic and settings.retry.endless():
+            log.warning(
+                "component %s: deadLetterTopic is set but backOffMaxRetries is -1 (retry for "
+                "ever), so nothing will reach it; set backOffMaxRetries",
+                component.name,
+            )
         return settings
 
     def _check(self, meta: MetadataReader) -> None:
