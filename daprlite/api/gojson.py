@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
 
+from daprlite.api.gojson_fast import fast_output_binding_request
 from daprlite.api.gojson_syntax import syntax_error
 
 
@@ -238,6 +239,14 @@ def decode_output_binding_request(body: bytes) -> OutputBindingBody:
     Keys match fields case-insensitively and the last occurrence wins; unknown keys are
     ignored. Like Go, decoding goes on after a type error and the first one is reported.
     """
+    plain = fast_output_binding_request(body)
+    if plain is not None:
+        return OutputBindingBody(*plain)
+    return decode_output_binding_request_in_full(body)
+
+
+def decode_output_binding_request_in_full(body: bytes) -> OutputBindingBody:
+    """The general decoder, for every body; the fast path must agree with it where it applies."""
     value = _parse(body)
     if value is None:
         return OutputBindingBody(b"null", {}, "")

@@ -1,0 +1,78 @@
+"""The fast path for plain request bodies gives exactly the general decoder's result, and
+steps aside for everything it cannot do exactly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from daprlite.api.gojson import OutputBindingBody, decode_output_binding_request_in_full
+from daprlite.api.gojson_fast import fast_output_binding_request
+
+# Characters Go treats specially on the way out, mixed into ordinary text.
+tricky_text = st.text(
+    alphabet=st.characters(codec="utf-8") | st.sampled_from('<>&\u2028\u2029\x00\x1f\x7f\b\f"\\'),
+    max_size=12,
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**18), max_value=10**18)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | tricky_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(tricky_text, children, max_size=4)
+    ),
+    max_leaves=20,
+)
+bodies = st.builds(
+    lambda data, metadata, operation, ascii_only: json.dumps(
+        {"data": data, "metadata": metadata, "operation": operation}, ensure_ascii=ascii_only
+    ).encode(),
+    json_values,
+    st.none() | st.dictionaries(tricky_text, tricky_text, max_size=3),
+    st.none() | tricky_text,
+    st.booleans(),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(bodies)
+def test_the_fast_path_agrees_with_the_general_decoder(body: bytes) -> None:
+    fast = fast_output_binding_request(body)
+    if fast is not None:
+        assert OutputBindingBody(*fast) == decode_output_binding_request_in_full(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": 1.5, "operation": "create"}',  # floats: Go's own number formatting
+        b'{"data": 12345678901234567890}',  # beyond float64's exact integers
+        b'{"data": -0}',
+        b'{"Data": 1}',  # key matched case-insensitively by Go
+        b'{"data": 1, "extra": 2}',
+        b'{"metadata": {"a": 1}}',  # a type error with Go's message
+        b'{"data": "\\ud800"}',  # a lone surrogate: Go writes U+FFFD
+        b"[1]",
+        b"",
+        b'{"data": NaN}',
+        b'{"data": 1} trailing',
+        b'{"operation": "x", "operation": null}',  # Go: null leaves the first value
+        b'{"data": {"a": 1, "a": 2}}',
+    ],
+)
+def test_bodies_it_cannot_do_exactly_go_the_general_way(body: bytes) -> None:
+    assert fast_output_binding_request(body) is None
+
+
+def test_a_plain_body_is_taken_and_escaped_as_go_does() -> None:
+    body = b'{"operation":"create","data":{"b":"<&>","a":[1,-2,"\\u2028"]},"metadata":{"k":"v"}}'
+    assert fast_output_binding_request(body) == (
+        b'{"a":[1,-2,"\\u2028"],"b":"\\u003c\\u0026\\u003e"}',
+        {"k": "v"},
+        "create",
+    )
