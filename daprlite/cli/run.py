@@ -47,7 +47,9 @@ def run(
         "-d",
         help="Folder of component YAML files (repeatable). Default: $DAPRLITE_HOME/components.",
     ),
-    app_protocol: str = typer.Option("http", "--app-protocol", "-P", help="http (grpc: soon)."),
+    app_protocol: str = typer.Option(
+        "http", "--app-protocol", "-P", help="How the app is reached: http or grpc (AppCallback)."
+    ),
     log_level: str = typer.Option("info", "--log-level", help="debug|info|warn|error|fatal|panic"),
     log_as_json: bool = typer.Option(False, "--log-as-json", help="Sidecar logs as JSON."),
     app_startup_timeout: float = typer.Option(
