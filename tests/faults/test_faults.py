@@ -130,7 +130,8 @@ async def test_sidecar_sigkilled_and_restarted(tmp_path, kafka_broker, kafka_top
     after = Ledger.read(records[1:])
     record_counts.append(Counts.of("sidecar SIGKILLed, restarted", sender, ledger))
     assert sender.acked <= ledger.ids
-    # It resumed from the committed offset: at most ~1 s of auto-commit window comes again.
+    # It resumed from the committed offset: only the last auto-commit window (250 ms, about
+    # 25 messages at this rate) comes again; the bound leaves room for a loaded machine.
     assert len(before & after.ids) <= 150
     assert ledger.out_of_order_keys() == []
 
