@@ -132,17 +132,25 @@ async def test_terminate_stops_a_running_app_with_sigterm() -> None:
     assert time.monotonic() - started < 4.0  # it did not sit out the grace period
 
 
-async def test_app_ignoring_sigterm_is_killed_after_grace() -> None:
+IGNORES_SIGTERM = (
+    "import signal, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+async def start_ignoring_sigterm() -> AppProcess:
+    """An app that shrugs SIGTERM off, started and ready."""
     printer = FakePrinter()
-    code = (
-        "import signal, time\n"
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-        "print('ready', flush=True)\n"
-        "time.sleep(60)\n"
-    )
-    app = AppProcess(py(code), printer)
+    app = AppProcess(py(IGNORES_SIGTERM), printer)
     await app.start()
     await eventually(lambda: "ready" in printer.lines)
+    return app
+
+
+async def test_app_ignoring_sigterm_is_killed_after_grace() -> None:
+    app = await start_ignoring_sigterm()
     started = time.monotonic()
     assert await app.terminate(grace=0.3) == 128 + 9
     elapsed = time.monotonic() - started
@@ -192,16 +200,7 @@ async def test_grandchild_ignoring_sigterm_is_killed_after_grace() -> None:
 
 
 async def test_cancelled_terminate_still_kills_the_group() -> None:
-    printer = FakePrinter()
-    code = (
-        "import signal, time\n"
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-        "print('ready', flush=True)\n"
-        "time.sleep(60)\n"
-    )
-    app = AppProcess(py(code), printer)
-    await app.start()
-    await eventually(lambda: "ready" in printer.lines)
+    app = await start_ignoring_sigterm()
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(app.terminate(grace=30.0), timeout=0.2)
     async with asyncio.timeout(DEADLINE):
