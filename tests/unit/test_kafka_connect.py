@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from confluent_kafka import KafkaError
 
 from daprlite.bindings.kafka import connect
-from daprlite.bindings.kafka.settings import KafkaSettings
-from daprlite.components.model import Component
+from tests.unit.test_kafka_settings import settings
 
 SASL = {
     "brokers": "b:9093",
@@ -18,11 +15,6 @@ SASL = {
     "saslPassword": "s3cret-pw",
     "saslMechanism": "SHA-256",
 }
-
-
-def settings(**metadata: str) -> KafkaSettings:
-    component = Component("orders", "bindings.kafka", "v1", metadata, Path("k.yaml"), 3)
-    return KafkaSettings.from_component(component)
 
 
 def error(code: int, text: str) -> KafkaError:
