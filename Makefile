@@ -28,6 +28,7 @@ check: install
 	$(BIN)/ruff check daprlite tests quickstart bench
 	$(BIN)/ruff format --check daprlite tests quickstart bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: install
 	$(BIN)/pytest

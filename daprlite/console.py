@@ -7,22 +7,15 @@ import logging
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
 from rich.console import Console
 
 from daprlite import __version__
+from daprlite.model.config import LOG_LEVELS
 
-_LEVELS = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-    "fatal": logging.CRITICAL,
-    "panic": logging.CRITICAL,
-}
 # daprd's (logrus's) four-letter level names.
 _NAMES = {
     logging.DEBUG: "DEBU",
@@ -31,8 +24,6 @@ _NAMES = {
     logging.ERROR: "ERRO",
     logging.CRITICAL: "FATA",
 }
-# Public: a Multi-App Run sets each sidecar's level from its template entry.
-LEVELS = _LEVELS
 _JSON_NAMES = {"DEBU": "debug", "INFO": "info", "WARN": "warning", "ERRO": "error", "FATA": "fatal"}
 
 
@@ -117,14 +108,24 @@ def spinner(message: str, stream: TextIO | None = None) -> Iterator[None]:
         yield
 
 
-def setup_logging(app_id: str, level: str, as_json: bool = False) -> None:
+def setup_logging(
+    app_id: str, level: str, as_json: bool = False, noisy_loggers: Iterable[str] = ()
+) -> None:
+    """Sidecar log lines to stdout, daprd-shaped, at `level`."""
     handler = StdoutHandler()
     handler.setFormatter(DaprdFormatter(app_id, as_json))
+    install_root(handler, LOG_LEVELS.get(level, logging.INFO), noisy_loggers)
+
+
+def install_root(handler: logging.Handler, level: int, noisy_loggers: Iterable[str]) -> None:
+    """Make `handler` the only one of the `daprlite` logger tree, at `level`.
+
+    `noisy_loggers` (each binding type names its own, e.g. librdkafka's, which warns about
+    every transient broker state and then recovers) show only errors unless `level` is debug.
+    """
     root = logging.getLogger("daprlite")
     root.handlers[:] = [handler]
-    root.setLevel(_LEVELS.get(level, logging.INFO))
+    root.setLevel(level)
     root.propagate = False
-    # librdkafka warns about every transient broker state (e.g. a coordinator still loading)
-    # and then recovers on its own; its errors are what a user needs to see.
-    if root.level > logging.DEBUG:
-        logging.getLogger("daprlite.bindings.kafka.client").setLevel(logging.ERROR)
+    for name in noisy_loggers:
+        logging.getLogger(name).setLevel(logging.ERROR if level > logging.DEBUG else logging.NOTSET)

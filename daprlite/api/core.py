@@ -7,51 +7,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from daprlite import DAPR_RUNTIME_COMPAT
 from daprlite.api import errors
-from daprlite.bindings.base import InvokeRequest, InvokeResponse
-from daprlite.errors import (
+from daprlite.model.config import RunConfig
+from daprlite.model.contracts import InvokeRequest, InvokeResponse
+from daprlite.model.errors import (
     BindingError,
     BindingInvokeError,
     BindingNotFoundError,
     UnsupportedOperationError,
 )
-from daprlite.runtime.compstore import CompStore
+from daprlite.model.readiness import Readiness
+from daprlite.model.store import CompStore
 
 log = logging.getLogger("daprlite.api")
-
-# daprd dials the app on this address unless told otherwise; daprlite's app is always local.
-CHANNEL_ADDRESS = "127.0.0.1"
-
-
-@dataclass(slots=True)
-class Readiness:
-    """What the sidecar has reached so far; the sidecar flips the flags, the API reads them.
-
-    `outbound_ready`: components initialised and API servers listening (output bindings usable).
-    `app_ready`: the app's port accepts connections (or there is no app port).
-    `extended`: free-form metadata shown under `extended` by /v1.0/metadata (appCommand, ...).
-    """
-
-    outbound_ready: bool = False
-    app_ready: bool = False
-    app_port: int | None = None
-    app_protocol: str = "http"
-    extended: dict[str, str] = field(default_factory=dict)
 
 
 class DaprAPI:
     def __init__(
         self,
-        app_id: str,
+        config: RunConfig,
         store: CompStore,
         readiness: Readiness,
         on_shutdown: Callable[[], None] = lambda: None,
     ) -> None:
-        self.app_id = app_id
+        self.config = config
+        self.app_id = config.app_id
         self.store = store
         self.readiness = readiness
         self._on_shutdown = on_shutdown
@@ -98,10 +81,10 @@ class DaprAPI:
         extended = dict(self.readiness.extended, daprRuntimeVersion=DAPR_RUNTIME_COMPAT)
         doc["extended"] = dict(sorted(extended.items()))  # a Go map: written with sorted keys
         connection: dict[str, Any] = {}
-        if self.readiness.app_port:
-            connection["port"] = self.readiness.app_port
-        connection["protocol"] = self.readiness.app_protocol
-        connection["channelAddress"] = CHANNEL_ADDRESS
+        if self.config.app_port:
+            connection["port"] = self.config.app_port
+        connection["protocol"] = self.config.app_protocol
+        connection["channelAddress"] = self.config.app_channel_address
         doc["appConnectionProperties"] = connection
         # Actors are not part of daprlite; daprd reports this when no placement is configured.
         doc["actorRuntime"] = {"runtimeStatus": "DISABLED", "hostReady": False}

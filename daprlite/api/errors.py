@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from daprlite.api.gojson import encode
+from daprlite.gocompat.json import encode
 
 
 @dataclass(frozen=True, slots=True)

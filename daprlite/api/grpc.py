@@ -18,8 +18,8 @@ from grpc_status import rpc_status
 
 from daprlite.api.core import DaprAPI
 from daprlite.api.grpc_auth import TokenInterceptor
-from daprlite.bindings.base import InvokeRequest
-from daprlite.errors import BindingError, ConfigError
+from daprlite.model.contracts import InvokeRequest
+from daprlite.model.errors import BindingError, ConfigError
 
 log = logging.getLogger("daprlite.api.grpc")
 

@@ -16,11 +16,13 @@ from aiohttp.typedefs import Handler, Middleware
 from yarl import URL
 
 from daprlite.api import errors
+from daprlite.api.binding_request import decode_output_binding_request
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
-from daprlite.api.gojson import GoJSONError, decode_output_binding_request, encode
-from daprlite.bindings.base import InvokeRequest, InvokeResponse
-from daprlite.errors import BindingError
+from daprlite.gocompat.headers import canonical_mime_header_key, is_token
+from daprlite.gocompat.json import GoJSONError, encode
+from daprlite.model.contracts import InvokeRequest, InvokeResponse
+from daprlite.model.errors import BindingError
 
 log = logging.getLogger("daprlite.api.http")
 
@@ -31,7 +33,6 @@ _BINDINGS = "/v1.0/bindings/"
 _SERVED_GROUPS = frozenset({"bindings", "healthz", "metadata", "shutdown"})
 _API_PATH = re.compile(r"^/v1\.0(?:-alpha1|-beta1)?/([^/]+)")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _JSON = "application/json"
 
 
@@ -100,10 +101,12 @@ async def _read_limited(request: web.Request, limit: int) -> tuple[bytes, bool]:
 def _binding_response(response: InvokeResponse) -> web.Response:
     reply = web.Response(status=200, body=response.data, content_type=_JSON)
     for key, value in response.metadata.items():
-        name = _canonical_header(f"metadata.{key}")
-        if name is not None:
-            # Go's server turns line breaks in values into spaces rather than fail the reply.
-            reply.headers.add(name, value.replace("\r", " ").replace("\n", " "))
+        name = f"metadata.{key}"
+        # Go's server leaves out a header whose name is not an HTTP token instead of failing,
+        # and turns line breaks in values into spaces.
+        if is_token(name):
+            value = value.replace("\r", " ").replace("\n", " ")
+            reply.headers.add(canonical_mime_header_key(name), value)
     return reply
 
 
@@ -230,17 +233,3 @@ def _query_unescape(raw: str, parameter: str) -> str:
             f'Error: invalid URL escape "{escape}"',
         )
     return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8", "replace")
-
-
-def _canonical_header(name: str) -> str | None:
-    """Go's canonical header form (`metadata.foo` → `Metadata.foo`); None if not a valid name.
-
-    Go's server leaves out headers whose names are not HTTP tokens instead of failing.
-    """
-    if not _TOKEN.match(name):
-        return None
-    out, upper = [], True
-    for ch in name:
-        out.append(ch.upper() if upper else ch.lower())
-        upper = ch == "-"
-    return "".join(out)

@@ -1,7 +1,7 @@
-"""Which binding types exist, which directions each supports, and how to create them.
+"""Which binding types exist, which directions and versions each has, and how to create them.
 
-Types are registered by import string so that adding one never touches the runtime and an
-unused type costs no import at start-up.
+Types are registered by import string, one line each, so that adding one never touches the
+runtime and an unused type costs no import at start-up.
 """
 
 from __future__ import annotations
@@ -9,20 +9,21 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
-from daprlite.bindings.base import InputBinding, OutputBinding
-
-Direction = Literal["input", "output"]
+from daprlite.model.contracts import Direction, InputBinding, OutputBinding
 
 # daprd maps "", "v0" and "v1" to a type's first registration.
-_FIRST_VERSIONS = frozenset({"", "v0", "v1"})
+FIRST_VERSIONS = frozenset({"", "v0", "v1"})
 
 
 @dataclass(frozen=True, slots=True)
 class BindingType:
     input_class: str | None  # "module:Class"
     output_class: str | None
+    versions: frozenset[str] = FIRST_VERSIONS
+    # Loggers of the type's client library that chatter about states they recover from on
+    # their own: shown only at --log-level debug (errors always).
+    noisy_loggers: tuple[str, ...] = ()
 
     @property
     def directions(self) -> tuple[Direction, ...]:
@@ -38,11 +39,14 @@ BUILTINS: Mapping[str, BindingType] = {
     "bindings.kafka": BindingType(
         input_class="daprlite.bindings.kafka.consumer:KafkaInput",
         output_class="daprlite.bindings.kafka.producer:KafkaOutput",
+        noisy_loggers=("daprlite.bindings.kafka.client",),
     ),
 }
 
 
 class BindingRegistry:
+    """The binding types of a run; the loader sees it as a TypeCatalogue."""
+
     def __init__(self, types: Mapping[str, BindingType] = BUILTINS) -> None:
         # daprd looks component types up case-insensitively.
         self._types = {name.lower(): kind for name, kind in types.items()}
@@ -51,10 +55,14 @@ class BindingRegistry:
         return sorted(self._types)
 
     def supports(self, type_name: str, version: str) -> bool:
-        return type_name.lower() in self._types and version.lower() in _FIRST_VERSIONS
+        kind = self._types.get(type_name.lower())
+        return kind is not None and version.lower() in kind.versions
 
     def directions(self, type_name: str) -> tuple[Direction, ...]:
         return self._types[type_name.lower()].directions
+
+    def noisy_loggers(self) -> tuple[str, ...]:
+        return tuple(name for kind in self._types.values() for name in kind.noisy_loggers)
 
     def create_input(self, type_name: str) -> InputBinding:
         target = self._types[type_name.lower()].input_class

@@ -10,6 +10,7 @@ from daprlite.cli import broker as broker
 from daprlite.cli import components as components
 from daprlite.cli import list_stop as list_stop
 from daprlite.cli import run as run
+from daprlite.cli.environment import prepare_process
 
 app = typer.Typer(
     name="daprlite",
@@ -42,4 +43,5 @@ binding.register(app)
 
 
 def main() -> None:
+    prepare_process()
     app()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,9 @@ import aiohttp
 import typer
 
 from daprlite import console
-from daprlite.config import RunConfig, default_components_path
-from daprlite.errors import DaprliteError, ExitCode
-from daprlite.process.runs import live_entries
+from daprlite.cli.runs import live_entries
+from daprlite.model.config import RunConfig, api_token_from_env, default_components_path
+from daprlite.model.errors import DaprliteError, ExitCode
 
 binding_app = typer.Typer(name="binding", help="Use output bindings.", no_args_is_help=True)
 
@@ -109,7 +108,7 @@ def _running_port(app_id: str) -> int:
 
 async def _post(port: int, name: str, body: dict[str, Any]) -> tuple[int, bytes]:
     headers = {}
-    if token := os.environ.get("DAPR_API_TOKEN"):
+    if token := api_token_from_env():
         headers["dapr-api-token"] = token
     url = f"http://127.0.0.1:{port}/v1.0/bindings/{name}"
     timeout = aiohttp.ClientTimeout(total=_TIMEOUT)
@@ -129,12 +128,7 @@ async def _through_short_lived_sidecar(
     # Imported here: `daprlite binding invoke --app-id` needs none of the runtime.
     from daprlite.runtime.sidecar import Sidecar
 
-    config = RunConfig(
-        app_id=CLI_APP_ID,
-        components_paths=paths,
-        log_level="error",
-        api_token=os.environ.get("DAPR_API_TOKEN") or None,
-    )
+    config = RunConfig.create(app_id=CLI_APP_ID, components_paths=paths, log_level="error")
     console.setup_logging(CLI_APP_ID, "error")
     # Its start-up lines are for `daprlite run`; here only the answer matters.
     sidecar = Sidecar(config, status=io.StringIO())

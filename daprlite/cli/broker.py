@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from daprlite import console
-from daprlite.errors import DaprliteError
 from daprlite.localkafka import DEFAULT_PORT, BrokerStatus, LocalBroker, default_settings
+from daprlite.model.errors import DaprliteError
 
 # Tests swap this for a fake; everything else goes through the real broker.
 broker_factory: Callable[..., LocalBroker] = LocalBroker

@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from daprlite import console
+from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
-from daprlite.components.model import Component
-from daprlite.config import default_components_path
-from daprlite.errors import DaprliteError, ExitCode
+from daprlite.model.component import Component
+from daprlite.model.config import default_components_path
+from daprlite.model.errors import DaprliteError, ExitCode
 
 _COLUMNS = ("NAME", "TYPE", "VERSION", "SCOPES", "FILE")
 _FORMATS = ("table", "json", "yaml")
@@ -75,7 +76,9 @@ def validate(paths: list[Path] = _paths_option("-p")) -> None:
 
 def _load(paths: list[Path] | None, app_id: str | None) -> list[Component]:
     try:
-        return load_components(paths or [default_components_path()], app_id=app_id)
+        return load_components(
+            paths or [default_components_path()], catalogue=BindingRegistry(), app_id=app_id
+        )
     except DaprliteError as err:
         console.failure(str(err))
         raise typer.Exit(err.exit_code) from err

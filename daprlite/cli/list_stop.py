@@ -21,9 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from daprlite import console
-from daprlite.errors import ConfigError, ExitCode
+from daprlite.cli.runs import RunEntry, live_entries, pid_started_at, runs_dir
+from daprlite.model.config import api_token_from_env
+from daprlite.model.errors import ConfigError, ExitCode
 from daprlite.multiapp.template import template_path
-from daprlite.process.runs import RunEntry, live_entries, pid_started_at, runs_dir
 
 _COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "COMMAND", "AGE", "CREATED",
             "DAPRD PID", "CLI PID", "APP PID", "RUN_TEMPLATE_PATH", "APP_LOG_PATH",
@@ -189,7 +190,7 @@ def _stop_app(entry: RunEntry, timeout: float) -> None:
 
 def _post_shutdown(port: int) -> None:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/v1.0/shutdown", method="POST")
-    if token := os.environ.get("DAPR_API_TOKEN"):
+    if token := api_token_from_env():
         request.add_header("dapr-api-token", token)
     try:
         with urllib.request.urlopen(request, timeout=5.0):

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
-from typing import Literal, cast
 
 import typer
 
 from daprlite import console
+from daprlite.bindings.registry import BindingRegistry
+from daprlite.cli.environment import user_environment
+from daprlite.cli.records import RunRecords
 from daprlite.cli.signals import handle_stop_signals, run_loop
-from daprlite.config import LogLevel, RunConfig, default_components_path
-from daprlite.errors import ConfigError, DaprliteError
-from daprlite.process import runs
+from daprlite.model.config import RunConfig
+from daprlite.model.errors import DaprliteError
 from daprlite.runtime.sidecar import Sidecar
 
 log = logging.getLogger("daprlite.cli")
-
-_LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "panic")
 
 
 def register(app: typer.Typer) -> None:
@@ -68,13 +66,13 @@ def run(
 
             if command or app_id:
                 console.warning("--run-file is given: the app command and --app-id are ignored")
-            console.setup_logging("daprlite", log_level, log_as_json)
             raise typer.Exit(run_template(run_file, log_as_json))
         config = _build_config(
             command or [], app_id, app_port, dapr_http_port, dapr_grpc_port,
             components_path or [], app_protocol, log_level, log_as_json, app_startup_timeout,
         )  # fmt: skip
-        console.setup_logging(config.app_id, config.log_level, config.log_as_json)
+        noisy = BindingRegistry().noisy_loggers()
+        console.setup_logging(config.app_id, config.log_level, config.log_as_json, noisy)
         code = _run_sidecar(config)
     except DaprliteError as exc:
         console.failure(str(exc))
@@ -98,31 +96,17 @@ def _build_config(
 ) -> RunConfig:
     if command and command[0] == "--":
         command = command[1:]
-    if not app_id:
-        raise ConfigError("--app-id is required (e.g. --app-id bindings-nodeapp)")
-    if "." in app_id:
-        raise ConfigError(f"--app-id cannot contain dots: {app_id}")
-    if app_protocol not in ("http", "grpc"):
-        raise ConfigError(f"--app-protocol must be http or grpc, not {app_protocol}")
-    if log_level not in _LOG_LEVELS:
-        raise ConfigError(f"--log-level must be one of {', '.join(_LOG_LEVELS)}")
-    for port, flag in ((app_port, "--app-port"), (http_port, "--dapr-http-port"),
-                       (grpc_port, "--dapr-grpc-port")):  # fmt: skip
-        if not 0 <= port <= 65535:
-            raise ConfigError(f"{flag} must be a port number (1-65535), not {port}")
-    return RunConfig(
+    return RunConfig.create(
         app_id=app_id,
-        command=tuple(command),
-        app_port=app_port or None,
+        command=command,
+        app_port=app_port,
         dapr_http_port=http_port,
         dapr_grpc_port=grpc_port,
-        components_paths=tuple(paths) if paths else (default_components_path(),),
-        app_protocol=cast(Literal["http", "grpc"], app_protocol),
-        log_level=cast(LogLevel, log_level),
+        components_paths=paths,
+        app_protocol=app_protocol,
+        log_level=log_level,
         log_as_json=log_as_json,
         app_startup_timeout=app_startup_timeout,
-        api_token=os.environ.get("DAPR_API_TOKEN") or None,
-        app_api_token=os.environ.get("APP_API_TOKEN") or None,
     )
 
 
@@ -131,15 +115,9 @@ def _run_sidecar(config: RunConfig) -> int:
 
 
 async def _serve(config: RunConfig) -> int:
-    entries: list[runs.RunEntry] = []
-
-    def record(sidecar: Sidecar) -> None:
-        # For `daprlite list` and `daprlite stop`: written once the ports are known.
-        entry = sidecar.run_entry()
-        runs.write_entry(entry)
-        entries.append(entry)
-
-    sidecar = Sidecar(config, on_started=record)
+    records = RunRecords()
+    # For `daprlite list` and `daprlite stop`: written once the ports are known.
+    sidecar = Sidecar(config, on_started=records.add, app_environment=user_environment())
     handle_stop_signals(
         stopping=lambda: sidecar.stopping,
         request_stop=sidecar.request_stop,
@@ -149,5 +127,4 @@ async def _serve(config: RunConfig) -> int:
     try:
         return await sidecar.run()
     finally:
-        for entry in entries:
-            runs.remove_entry(entry)
+        records.remove_all()

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from daprlite.bindings.registry import BindingRegistry
+from daprlite.cli.environment import user_environment
+from daprlite.cli.records import RunRecords
 from daprlite.cli.signals import handle_stop_signals, run_loop
 from daprlite.multiapp.logs import install_router
 from daprlite.multiapp.runner import MultiAppRun
@@ -21,7 +24,8 @@ def run_template(path: Path, log_as_json: bool = False) -> int:
 
 
 async def _serve(template: RunTemplate) -> int:
-    run = MultiAppRun(template, install_router(template.apps))
+    router = install_router(template.apps, BindingRegistry().noisy_loggers())
+    run = MultiAppRun(template, router, RunRecords(), user_environment())
     handle_stop_signals(
         stopping=lambda: run.stopping,
         request_stop=run.request_stop,

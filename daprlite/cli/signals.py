@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from daprlite import console
-from daprlite.errors import ExitCode
+from daprlite.model.errors import ExitCode
 
 
 def run_loop(main: Coroutine[Any, Any, int]) -> int:

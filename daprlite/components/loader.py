@@ -15,10 +15,11 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from daprlite.bindings.registry import BindingRegistry
-from daprlite.components.metadata import parse_duration, yaml_value_text
-from daprlite.components.model import Component
-from daprlite.errors import ComponentLoadError, ConfigError, Problem
+from daprlite.components.metadata import yaml_value_text
+from daprlite.gocompat.duration import parse_duration
+from daprlite.model.component import Component
+from daprlite.model.contracts import TypeCatalogue
+from daprlite.model.errors import ComponentLoadError, ConfigError, Problem
 
 try:  # libyaml is several times faster; the pure-Python loader gives the same nodes.
     from yaml import CSafeLoader as _YamlLoader
@@ -44,8 +45,8 @@ _TAG = "tag:yaml.org,2002:"
 def load_components(
     paths: Sequence[Path],
     *,
+    catalogue: TypeCatalogue,
     app_id: str | None = None,
-    registry: BindingRegistry | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> list[Component]:
     """Binding components from `paths` (folders, non-recursive, or single files), in order.
@@ -53,15 +54,13 @@ def load_components(
     With `app_id`, components scoped to other apps are dropped and `{appID}`/`{namespace}`
     are filled in; without it they are left as written. `environ` defaults to os.environ.
     """
-    session = _Session(
-        registry or BindingRegistry(), app_id, os.environ if environ is None else environ
-    )
+    session = _Session(catalogue, app_id, os.environ if environ is None else environ)
     for file in component_files(paths):
         session.load_file(file)
     if session.problems:
         hint = ""
         if session.unknown_type:
-            supported = ", ".join(session.registry.supported_types())
+            supported = ", ".join(session.catalogue.supported_types())
             hint = f"supported binding types: {supported}"
         raise ComponentLoadError(session.problems, hint=hint)
     if app_id is None:
@@ -100,8 +99,8 @@ def component_files(paths: Sequence[Path]) -> list[Path]:
 class _Session:
     """One load: the components found so far and everything wrong with them."""
 
-    def __init__(self, registry: BindingRegistry, app_id: str | None, env: Mapping[str, str]):
-        self.registry, self.app_id, self.env = registry, app_id, env
+    def __init__(self, catalogue: TypeCatalogue, app_id: str | None, env: Mapping[str, str]):
+        self.catalogue, self.app_id, self.env = catalogue, app_id, env
         self.problems: list[Problem] = []
         self.components: list[Component] = []
         self.unknown_type = False
@@ -193,7 +192,7 @@ class _Session:
             where = f"{self.file}:{_line(node)}"
             log.warning("%s: %s (%s) skipped: daprlite runs bindings only", where, name, type_)
             return False
-        if type_.lower() not in self.registry.supported_types():
+        if type_.lower() not in self.catalogue.supported_types():
             self._problem(node, f"unknown binding type {type_}")
             self.unknown_type = True
             return False
@@ -202,7 +201,7 @@ class _Session:
     def _version(self, spec: _Map, type_: str) -> str | None:
         # daprd reads a missing version as v1; daprlite asks for it so the file says what it means.
         version = self._text(spec, "version", "spec.version", "v1")
-        if version is not None and not self.registry.supports(type_, version):
+        if version is not None and not self.catalogue.supports(type_, version):
             self._problem(spec["version"], f"version {version} of {type_} is not supported; use v1")
             return None
         return version

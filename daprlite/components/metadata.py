@@ -4,35 +4,26 @@ reading of that text for binding implementations (bad values raise MetadataError
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Literal
 
+import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import Node, ScalarNode
 
-from daprlite.components.model import Component
-from daprlite.errors import MetadataError
+from daprlite.gocompat.duration import parse_duration
+from daprlite.gocompat.floats import format_float
+from daprlite.gocompat.json import encode
+from daprlite.model.component import Component
+from daprlite.model.errors import MetadataError
 
 # A superset of Go's strconv.ParseBool (which daprd's decoder uses): yes/no/on/off and any
 # letter case are accepted too, since they are what people write in YAML by habit.
 _TRUE = frozenset({"1", "t", "true", "y", "yes", "on"})
 _FALSE = frozenset({"0", "f", "false", "n", "no", "off"})
 
-_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "\u00b5s": 1e-6,  # micro sign
-    "\u03bcs": 1e-6,  # Greek mu
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)", re.ASCII)
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _TAG = "tag:yaml.org,2002:"
@@ -48,46 +39,24 @@ def yaml_value_text(node: Node) -> str:
         if node.tag == _TAG + "int" and ":" not in node.value:  # base-60 is not an int in Go
             return str(SafeConstructor().construct_object(node))
         if node.tag == _TAG + "float":
-            return _go_float(SafeConstructor().construct_object(node), node.value)
+            number = SafeConstructor().construct_object(node)
+            return format_float(number) if math.isfinite(number) else str(node.value)
         return str(node.value)
-    data = SafeConstructor().construct_document(node)
-    return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False, default=str)
+    # daprd turns YAML into JSON with Go's json.Marshal: sorted keys, HTML-safe escapes.
+    try:
+        return encode(_TextTimestamps().construct_document(node)).decode()
+    except ValueError as exc:  # NaN or Infinity inside a mapping: Go cannot write it either
+        raise yaml.YAMLError(str(exc)) from None
 
 
-def _go_float(number: float, written: str) -> str:
-    """Go's JSON form of a float64: plain digits between 1e-6 and 1e21, exponent outside."""
-    if not math.isfinite(number):
-        return written
-    if number.is_integer() and abs(number) < 1e21:
-        return str(int(number))
-    if 1e-6 <= abs(number) < 1e21:
-        return format(Decimal(repr(number)), "f")
-    mantissa, _, exponent = repr(number).partition("e")
-    return f"{mantissa}e{int(exponent):+d}" if exponent else mantissa
+class _TextTimestamps(SafeConstructor):
+    """Keeps YAML timestamps as the text written, as Go's YAML-to-JSON step does."""
 
-
-def parse_duration(text: str) -> float:
-    """Go's time.ParseDuration (`1h2m3.5s`, `100ms`, `-5s`, `0`) as float seconds.
-
-    Raises ValueError on anything else.
-    """
-    body = text.strip()
-    sign = -1.0 if body.startswith("-") else 1.0
-    if body.startswith(("-", "+")):
-        body = body[1:]
-    if body == "0":
-        return 0.0
-    if not body:
-        raise ValueError(f"invalid duration {text!r}")
-    total, pos = 0.0, 0
-    for match in _DURATION_PART.finditer(body):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(body):
-        raise ValueError(f"invalid duration {text!r}")
-    return sign * total
+    # PyYAML looks constructors up in this class-level table; a copy leaves SafeConstructor's.
+    yaml_constructors = {  # noqa: RUF012
+        **SafeConstructor.yaml_constructors,
+        _TAG + "timestamp": SafeConstructor.construct_scalar,
+    }
 
 
 class MetadataReader:

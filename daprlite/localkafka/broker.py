@@ -17,7 +17,6 @@ from pathlib import Path
 
 import psutil
 
-from daprlite.errors import BrokerError
 from daprlite.localkafka import config, distribution, state, storage
 from daprlite.localkafka.diagnostics import with_log_tail
 from daprlite.localkafka.listeners import scram_mechanisms
@@ -25,6 +24,7 @@ from daprlite.localkafka.ports import port_in_use
 from daprlite.localkafka.readiness import Outcome, metadata_probe, wait_until_ready
 from daprlite.localkafka.scram import ensure_scram_users
 from daprlite.localkafka.settings import BrokerSettings
+from daprlite.model.errors import BrokerError
 
 Progress = Callable[[str], None]
 Probe = Callable[[str], bool]

@@ -11,8 +11,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from daprlite.errors import BrokerError
 from daprlite.localkafka.settings import BrokerSettings
+from daprlite.model.errors import BrokerError
 
 # Kafka 4.1 logs through SLF4J 1.7; the binary distribution ships log4j2 behind it, so do we.
 LOG4J_VERSION = "2.24.3"

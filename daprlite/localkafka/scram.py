@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from daprlite.errors import BrokerError
 from daprlite.localkafka.listeners import SaslUser
+from daprlite.model.errors import BrokerError
 
 # Kafka's minimum for both SHA-256 and SHA-512.
 ITERATIONS = 4096

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daprlite.localkafka.listeners import Listener, SaslUser
+from daprlite.model.config import daprlite_home
 
 KAFKA_VERSION = "4.1.1"
 DEFAULT_PORT = 9092
@@ -86,7 +87,7 @@ class BrokerSettings:
 def default_settings(port: int | None = None) -> BrokerSettings:
     """Settings for the user's broker: `$DAPRLITE_HOME` (default ~/.daprlite), `$KAFKA_HOME`
     when set, and `$DAPRLITE_KAFKA_CACHE` for a jar cache kept elsewhere."""
-    home = Path(os.environ.get("DAPRLITE_HOME") or Path.home() / ".daprlite").expanduser()
+    home = daprlite_home()
     kafka_home = os.environ.get("KAFKA_HOME")
     cache = os.environ.get("DAPRLITE_KAFKA_CACHE")
     return BrokerSettings(

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from daprlite.errors import BrokerError
 from daprlite.localkafka.diagnostics import with_log_tail
+from daprlite.model.errors import BrokerError
 
 
 def new_cluster_id() -> str:

@@ -9,11 +9,13 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Iterable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TextIO, cast
 
-from daprlite.console import LEVELS, DaprdFormatter
+from daprlite.console import DaprdFormatter, install_root
+from daprlite.model.config import LOG_LEVELS
 from daprlite.multiapp.template import TemplateApp
 
 # The app whose sidecar is running the current task (or thread): how one process's log records
@@ -125,20 +127,18 @@ class AppLogRouter(logging.Handler):
 def sidecar_handler(app: TemplateApp, stream: TextIO) -> logging.Handler:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(DaprdFormatter(app.config.app_id, app.config.log_as_json))
-    handler.setLevel(LEVELS.get(app.config.log_level, logging.INFO))
+    handler.setLevel(LOG_LEVELS.get(app.config.log_level, logging.INFO))
     return handler
 
 
-def install_router(apps: tuple[TemplateApp, ...]) -> AppLogRouter:
-    """Route the `daprlite` logger per app; the quietest app's level decides what is made."""
+def install_router(
+    apps: tuple[TemplateApp, ...], noisy_loggers: Iterable[str] = ()
+) -> AppLogRouter:
+    """Route the `daprlite` logger per app. Records are made at the most verbose app's level;
+    each app's handler then keeps only what its own level shows."""
     fallback = logging.StreamHandler(sys.stdout)
     fallback.setFormatter(DaprdFormatter("daprlite"))
     router = AppLogRouter(fallback)
-    root = logging.getLogger("daprlite")
-    root.handlers[:] = [router]
-    root.setLevel(min(LEVELS.get(a.config.log_level, logging.INFO) for a in apps))
-    root.propagate = False
-    if root.level > logging.DEBUG:
-        # As single-app runs do: librdkafka's transient warnings are noise; its errors are not.
-        logging.getLogger("daprlite.bindings.kafka.client").setLevel(logging.ERROR)
+    level = min(LOG_LEVELS.get(a.config.log_level, logging.INFO) for a in apps)
+    install_root(router, level, noisy_loggers)
     return router

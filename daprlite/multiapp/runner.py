@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from daprlite import console
-from daprlite.errors import ExitCode
+from daprlite.model.errors import ExitCode
 from daprlite.multiapp.logs import AppLogRouter, AppLogs, current_app, sidecar_handler
 from daprlite.multiapp.template import RunTemplate, TemplateApp
 from daprlite.process.printer import Printer
-from daprlite.process.runs import RunEntry, remove_entry, write_entry
 from daprlite.runtime.sidecar import Sidecar
 
 
@@ -28,15 +28,37 @@ class _App:
     logs: AppLogs
     sidecar: Sidecar = field(init=False)
     task: asyncio.Task[int] | None = None
-    entry: RunEntry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    """What `daprlite list` shows of the template an app of a Multi-App Run came from."""
+
+    run_template_path: str
+    run_template_name: str
+    app_log_path: str
+    daprd_log_path: str
+
+
+class SidecarRecords(Protocol):
+    """Where the CLI keeps each started sidecar for `daprlite list` (its run files)."""
+
+    def add(self, sidecar: Sidecar, template: TemplateRecord | None = None) -> None: ...
+
+    def remove(self, sidecar: Sidecar) -> None: ...
 
 
 class MultiAppRun:
-    def __init__(self, template: RunTemplate, router: AppLogRouter) -> None:
+    def __init__(
+        self,
+        template: RunTemplate,
+        router: AppLogRouter,
+        records: SidecarRecords,
+        app_environment: Mapping[str, str] | None = None,
+    ) -> None:
         self.template = template
         self._router = router
-        # Every Sidecar is made now: each keeps the user's environment as it is before any of
-        # them starts (a started sidecar sets variables for its own libraries).
+        self._records = records
         self._apps: list[_App] = []
         for spec in template.apps:
             app = _App(spec, AppLogs(spec))
@@ -45,6 +67,7 @@ class MultiAppRun:
                 printer=Printer(app.logs.app, app_id=spec.config.app_id),
                 status=app.logs.daprd,
                 on_started=self._recorder(app),
+                app_environment=app_environment,
             )
             self._apps.append(app)
         self._started: list[_App] = []
@@ -132,8 +155,7 @@ class MultiAppRun:
             started.logs.daprd.write(f"❌  {exc}\n")
             return ExitCode.ERROR
         finally:
-            if started.entry is not None:
-                remove_entry(started.entry)
+            self._records.remove(started.sidecar)
             started.logs.close()
             if not self._stop.is_set():
                 console.info(f'App "{app_id}" and its sidecar stopped; the other apps go on')
@@ -145,14 +167,13 @@ class MultiAppRun:
             extended["runTemplateName"] = self.template.name
             extended["appLogPath"] = _text(logs.app_log_path)
             extended["daprdLogPath"] = _text(logs.daprd_log_path)
-            started.entry = sidecar.run_entry(
-                multi_app=True,
+            template = TemplateRecord(
                 run_template_path=str(self.template.path),
                 run_template_name=self.template.name,
                 app_log_path=_text(logs.app_log_path),
                 daprd_log_path=_text(logs.daprd_log_path),
             )
-            write_entry(started.entry)
+            self._records.add(sidecar, template)
 
         return record
 

@@ -6,7 +6,6 @@ folder, an app's own paths from its `appDirPath`.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,18 +14,27 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from daprlite.config import RunConfig, default_components_path
-from daprlite.errors import ConfigError, Problem
+from daprlite.model.config import RunConfig, RunConfigError
+from daprlite.model.errors import ConfigError, Problem
 
 TEMPLATE_NAME = "dapr.yaml"
 LogDestination = Literal["file", "console", "fileAndConsole"]
 _DESTINATIONS = ("file", "console", "fileAndConsole")
-_LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "panic")
+# The template's key for each RunConfig field that RunConfig.create checks.
+_FIELD_KEYS = {
+    "app_id": "appID",
+    "app_port": "appPort",
+    "dapr_http_port": "daprHTTPPort",
+    "dapr_grpc_port": "daprGRPCPort",
+    "app_protocol": "appProtocol",
+    "log_level": "logLevel",
+    "app_channel_address": "appChannelAddress",
+}
 
 # Keys daprlite reads. Every other key of the dapr CLI's schema is accepted and has no effect
 # here (placement, profiling, containers, ...): a template written for Dapr runs unchanged.
 _SHARED = {"appProtocol", "logLevel", "resourcesPath", "resourcesPaths", "env",
-           "appLogDestination", "daprdLogDestination", "maxBodySize"}  # fmt: skip
+           "appLogDestination", "daprdLogDestination"}  # fmt: skip
 _APP_ONLY = {"appID", "appDirPath", "appPort", "command", "daprHTTPPort", "daprGRPCPort",
              "appChannelAddress"}  # fmt: skip
 _IGNORED = {"configFilePath", "apiListenAddresses", "enableProfiling", "appMaxConcurrency",
@@ -34,7 +42,9 @@ _IGNORED = {"configFilePath", "apiListenAddresses", "enableProfiling", "appMaxCo
             "enableAppHealthCheck", "appHealthCheckPath", "appHealthProbeInterval",
             "appHealthProbeTimeout", "appHealthThreshold", "enableApiLogging", "runtimePath",
             "daprPath", "daprInternalGRPCPort", "profilePort", "metricsPort", "unixDomainSocket",
-            "containerImage", "containerImagePullPolicy", "createService"}  # fmt: skip
+            "containerImage", "containerImagePullPolicy", "createService",
+            "maxBodySize"}  # fmt: skip
+_TOP_LEVEL = {"version", "name", "common", "apps"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,7 @@ def load_template(given: Path) -> RunTemplate:
 
 
 def _error(problems: list[Problem]) -> ConfigError:
+    problems = sorted(problems, key=lambda p: p.line)  # in the order of the file
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
     return ConfigError(f"invalid run template ({count}):\n  " + "\n  ".join(map(str, problems)))
 
@@ -96,12 +107,17 @@ class _Parser:
 
     def problem(self, node: Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 0
-        self.problems.append(Problem(self.path, line, message))
+        found = Problem(self.path, line, message)
+        if found not in self.problems:  # a bad `common` value is told once, not once per app
+            self.problems.append(found)
 
     def parse(self, root: Node | None) -> RunTemplate | None:
         top = self._mapping(root, "the template")
         if top is None:
             return None
+        for key, value in top.items():
+            if key not in _TOP_LEVEL:
+                self.problem(value, f"unknown key '{key}' at the top of the template")
         version = top.get("version")
         if version is None or self._value(version) in (0, None, ""):
             self.problem(version or root, "required field 'version' is missing (use version: 1)")
@@ -147,25 +163,31 @@ class _Parser:
         merged = {k: v for k, v in common.items() if k != "env"} | own
         env = dict(common.get("env", {})) | dict(own.get("env", {}))
         app_id = self._str(fields.get("appID")) or app_dir.name
-        if "." in app_id:
-            self.problem(fields.get("appID") or node, f"app id cannot contain dots: {app_id}")
         paths = own.get("resources") or _local_resources(app_dir) or common.get("resources")
-        command = self._command(fields.get("command"))
-        config = RunConfig(
-            app_id=app_id,
-            command=tuple(command),
-            app_port=self._port(fields.get("appPort")) or None,
-            dapr_http_port=self._port(fields.get("daprHTTPPort")),
-            dapr_grpc_port=self._port(fields.get("daprGRPCPort")),
-            components_paths=tuple(paths or (default_components_path(),)),
-            app_protocol=merged.get("appProtocol", "http"),
-            log_level=merged.get("logLevel", "info"),
-            app_channel_address=self._str(fields.get("appChannelAddress")) or "127.0.0.1",
-            app_dir=app_dir,
-            env=tuple(env.items()),
-            api_token=os.environ.get("DAPR_API_TOKEN") or None,
-            app_api_token=os.environ.get("APP_API_TOKEN") or None,
-        )
+        # Where each checked value was written, for RunConfig's problems: an app's own key, or
+        # the `common` key it inherited.
+        nodes = dict(common.get("nodes", {})) | dict(own.get("nodes", {}))
+        nodes |= {key: fields[key] for key in _FIELD_KEYS.values() if key in fields}
+        try:
+            config = RunConfig.create(
+                app_id=app_id,
+                command=self._command(fields.get("command")),
+                app_port=self._port(fields.get("appPort")),
+                dapr_http_port=self._port(fields.get("daprHTTPPort")),
+                dapr_grpc_port=self._port(fields.get("daprGRPCPort")),
+                components_paths=paths or (),
+                app_protocol=merged.get("appProtocol", "http"),
+                log_level=merged.get("logLevel", "info"),
+                app_channel_address=self._str(fields.get("appChannelAddress")) or "127.0.0.1",
+                app_dir=app_dir,
+                env=env,
+                names=_FIELD_KEYS,
+            )
+        except RunConfigError as exc:
+            for found in exc.problems:
+                key = _FIELD_KEYS.get(found.field, found.field)
+                self.problem(nodes.get(key, node), f"{key} {found.message}")
+            return None
         return TemplateApp(
             config,
             app_dir,
@@ -181,8 +203,6 @@ class _Parser:
                 if key not in _SHARED | _IGNORED:
                     self.problem(value, f"unknown key '{key}' in 'common'")
         checks: dict[str, tuple[tuple[str, ...], str]] = {
-            "appProtocol": (("http", "grpc"), "appProtocol must be http or grpc"),
-            "logLevel": (_LOG_LEVELS, f"logLevel must be one of {', '.join(_LOG_LEVELS)}"),
             "appLogDestination": (_DESTINATIONS, "must be file, console or fileAndConsole"),
             "daprdLogDestination": (_DESTINATIONS, "must be file, console or fileAndConsole"),
         }
@@ -192,6 +212,11 @@ class _Parser:
                 self.problem(fields[key], f"{key}: {text!r}: {message}")
             elif text:
                 out[key] = text
+        # Checked by RunConfig.create, which names the line through `nodes`.
+        out["nodes"] = {}
+        for key in ("appProtocol", "logLevel"):
+            if text := self._str(fields.get(key)):
+                out[key], out["nodes"][key] = text, fields[key]
         resources: list[Path] = []
         for node in [*self._list(fields.get("resourcesPaths")), fields.get("resourcesPath")]:
             if node is not None and self._str(node):
@@ -223,8 +248,9 @@ class _Parser:
         return path
 
     def _port(self, node: Node | None) -> int:
+        """A whole number, or 0 after a problem; RunConfig.create checks the range."""
         value = self._value(node) if node is not None else 0
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
+        if not isinstance(value, int) or isinstance(value, bool):
             self.problem(node, f"{value!r} is not a port number (1-65535)")
             return 0
         return value

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import psutil
 
-from daprlite.errors import AppStartError
+from daprlite.model.errors import AppStartError
 
 # A line longer than this is printed in pieces of this size rather than breaking the pump.
 LINE_LIMIT = 64 * 1024

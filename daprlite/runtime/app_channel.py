@@ -7,8 +7,9 @@ from typing import Protocol
 
 import aiohttp
 
-from daprlite.bindings.base import BindingEvent, DeliveryError, EventHandler
-from daprlite.components.model import Component
+from daprlite.gocompat.headers import canonical_mime_header_key
+from daprlite.model.component import Component
+from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 
 PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
 # Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
@@ -115,12 +116,5 @@ def metadata_headers(metadata: Mapping[str, str]) -> dict[str, str]:
             continue
         if key.startswith("grpc-"):
             key = "dapr-" + key
-        headers[_canonical(key)] = value
+        headers[canonical_mime_header_key(key)] = value
     return headers
-
-
-def _canonical(key: str) -> str:
-    """Go's canonical header form (`x-corr-id` → `X-Corr-Id`); `__topic` stays as it is."""
-    if not all(c.isalnum() or c == "-" for c in key):
-        return key
-    return "-".join(part[:1].upper() + part[1:] for part in key.split("-"))

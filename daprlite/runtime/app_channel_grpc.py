@@ -6,8 +6,8 @@ import grpc
 from dapr.proto.runtime.v1 import appcallback_pb2, appcallback_pb2_grpc
 from google.protobuf import empty_pb2
 
-from daprlite.bindings.base import BindingEvent, DeliveryError, EventHandler
-from daprlite.components.model import Component
+from daprlite.model.component import Component
+from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.runtime.app_channel import PROBE_TIMEOUT
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from daprlite.errors import AppPortTimeoutError
+from daprlite.model.errors import AppPortTimeoutError
 
 log = logging.getLogger("daprlite.runtime")
 

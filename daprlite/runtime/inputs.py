@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from daprlite.model.store import CompStore
 from daprlite.runtime.app_channel import AppChannel
-from daprlite.runtime.compstore import CompStore
 from daprlite.runtime.processor import explicit_directions
 
 log = logging.getLogger("daprlite.runtime")

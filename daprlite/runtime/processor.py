@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from daprlite.bindings.base import InputBinding, OutputBinding
-from daprlite.bindings.registry import BindingRegistry, Direction
-from daprlite.components.model import Component
-from daprlite.errors import ComponentError, ComponentInitError
-from daprlite.runtime.compstore import CompStore
+from daprlite.bindings.registry import BindingRegistry
+from daprlite.model.component import Component
+from daprlite.model.contracts import Direction, InputBinding, OutputBinding
+from daprlite.model.errors import ComponentError, ComponentInitError
+from daprlite.model.store import CompStore
 
 log = logging.getLogger("daprlite.runtime")
 

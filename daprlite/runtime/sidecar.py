@@ -12,24 +12,24 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TextIO
 
 from aiohttp import web
 
 from daprlite import console
-from daprlite.api.core import DaprAPI, Readiness
+from daprlite.api.core import DaprAPI
 from daprlite.api.http import build_http_app
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
-from daprlite.config import RunConfig
-from daprlite.errors import AppError, ConfigError, ExitCode
-from daprlite.process import runs
+from daprlite.model.config import RunConfig
+from daprlite.model.errors import AppError, ConfigError, ExitCode
+from daprlite.model.readiness import Readiness
+from daprlite.model.store import CompStore
 from daprlite.process.printer import Printer
 from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
 from daprlite.runtime.app_port import wait_for_port
-from daprlite.runtime.compstore import CompStore
 from daprlite.runtime.inputs import start_inputs, stop_inputs
 from daprlite.runtime.processor import init_bindings
 
@@ -47,22 +47,22 @@ class Sidecar:
         *,
         status: TextIO | None = None,
         on_started: Callable[[Sidecar], None] | None = None,
+        app_environment: Mapping[str, str] | None = None,
     ) -> None:
         """`status`: where the ℹ️/✅ lines go (default stdout; a Multi-App Run gives each sidecar
-        its daprd log). `on_started`: called once the ports are open and the app is started."""
+        its daprd log). `on_started`: called once the ports are open and the app is started.
+        `app_environment`: what the app inherits before the Dapr variables (default: ours)."""
         self.config = config
         self._status = status
         self._on_started = on_started
         # Set when start-up has finished; a Multi-App Run waits on it before the next app.
         self.ready = asyncio.Event()
-        # The app gets the user's environment as it was, plus the Dapr variables; not what
-        # daprlite itself sets for its own libraries (see _open_grpc).
-        self._user_env = dict(os.environ)
+        self._user_env = dict(os.environ if app_environment is None else app_environment)
         self.registry = registry or BindingRegistry()
         self.printer = printer or Printer()
         self.store = CompStore()
-        self.readiness = Readiness(app_port=config.app_port, app_protocol=config.app_protocol)
-        self.api = DaprAPI(config.app_id, self.store, self.readiness, self.request_stop)
+        self.readiness = Readiness()
+        self.api = DaprAPI(config, self.store, self.readiness, self.request_stop)
         self.http_port = 0
         self.grpc_port = 0
         self.app: AppProcess | None = None
@@ -71,19 +71,6 @@ class Sidecar:
         self._grpc_server: Any = None
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
-
-    def run_entry(self, **extra: object) -> runs.RunEntry:
-        """This sidecar as `daprlite list` shows it; call it once the app has started."""
-        cfg = self.config
-        return runs.new_entry(
-            cfg.app_id,
-            self.http_port,
-            self.grpc_port,
-            app_port=cfg.app_port or 0,
-            command=" ".join(cfg.command),
-            app_pid=(self.app.pid or 0) if self.app else 0,
-            **extra,
-        )
 
     @property
     def stopping(self) -> bool:
@@ -110,7 +97,7 @@ class Sidecar:
         cfg = self.config
         log.info("starting daprlite sidecar for app %s", cfg.app_id)
         components = load_components(
-            list(cfg.components_paths), app_id=cfg.app_id, registry=self.registry
+            list(cfg.components_paths), catalogue=self.registry, app_id=cfg.app_id
         )
         await init_bindings(components, self.registry, self.store)
         await self._open_http()
@@ -154,9 +141,6 @@ class Sidecar:
         log.info("HTTP server is running on port %d", self.http_port)
 
     async def _open_grpc(self) -> None:
-        # gRPC's fork handlers only log noise when the app is spawned beside live gRPC
-        # threads; daprlite never uses gRPC in a forked child.
-        os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
         # Imported here so that `daprlite --help` does not pay for the generated stubs.
         from daprlite.api.grpc import start_grpc_server
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from daprlite.bindings.base import InvokeRequest, InvokeResponse
-from daprlite.components.model import Component
+from daprlite.model.component import Component
+from daprlite.model.contracts import InvokeRequest, InvokeResponse
 
 
 @dataclass

@@ -18,12 +18,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.web import Application, Request
 from dapr.proto.runtime.v1 import binding_pb2, dapr_pb2_grpc
 
-from daprlite.api.core import DaprAPI, Readiness
+from daprlite.api.core import DaprAPI
 from daprlite.api.grpc import start_grpc_server
 from daprlite.api.http import build_http_app
 from daprlite.bindings.kafka.producer import KafkaOutput
-from daprlite.components.model import Component
-from daprlite.runtime.compstore import CompStore
+from daprlite.model.component import Component
+from daprlite.model.config import RunConfig
+from daprlite.model.readiness import Readiness
+from daprlite.model.store import CompStore
 from tests.e2e.kafka_io import read_records
 
 pytestmark = pytest.mark.kafka
@@ -57,7 +59,7 @@ async def live(kafka_broker, kafka_topic) -> AsyncIterator[Live]:
     output = KafkaOutput()
     await output.init(component)
     store = CompStore(components=[component], outputs={BINDING: output})
-    api = DaprAPI("bad-input", store, Readiness(outbound_ready=True, app_ready=True))
+    api = DaprAPI(RunConfig("bad-input"), store, Readiness(outbound_ready=True, app_ready=True))
     server, port = await start_grpc_server(api, 0)
     # The default pool (100 connections) would queue most of the 1,000 concurrent requests.
     connector = TCPConnector(limit=0)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from daprlite.api import gojson
-from daprlite.api.gojson import GoJSONError, decode_output_binding_request
+from daprlite.api.binding_request import decode_output_binding_request
+from daprlite.gocompat import json as gojson
+from daprlite.gocompat.floats import format_float
+from daprlite.gocompat.json import GoJSONError
 
 
 def reencode(body: bytes) -> bytes:
@@ -221,4 +223,4 @@ def test_request_fields_decode_like_go(
     ],
 )
 def test_format_float(value: float, expected: str) -> None:
-    assert gojson.format_float(value) == expected
+    assert format_float(value) == expected

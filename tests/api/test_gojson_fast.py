@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daprlite.api.gojson import OutputBindingBody, decode_output_binding_request_in_full
-from daprlite.api.gojson_fast import fast_output_binding_request
+from daprlite.api.binding_request import OutputBindingBody, decode_output_binding_request_in_full
+from daprlite.api.binding_request_fast import fast_output_binding_request
 
 # Characters Go treats specially on the way out, mixed into ordinary text.
 tricky_text = st.text(

@@ -18,13 +18,15 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from daprlite import DAPR_RUNTIME_COMPAT
-from daprlite.api.core import DaprAPI, Readiness
+from daprlite.api.core import DaprAPI
 from daprlite.api.grpc import start_grpc_server
 from daprlite.api.http import build_http_app
-from daprlite.bindings.base import InvokeRequest, InvokeResponse
-from daprlite.components.model import Component
-from daprlite.errors import BindingInvokeError, ConfigError
-from daprlite.runtime.compstore import CompStore
+from daprlite.model.component import Component
+from daprlite.model.config import RunConfig
+from daprlite.model.contracts import InvokeRequest, InvokeResponse
+from daprlite.model.errors import BindingInvokeError, ConfigError
+from daprlite.model.readiness import Readiness
+from daprlite.model.store import CompStore
 from tests.api.fakes import FakeOutput
 
 BINDING = "orders"
@@ -42,8 +44,10 @@ class GrpcSidecar:
 def make_api(binding: FakeOutput, shutdowns: list[bool]) -> DaprAPI:
     component = Component(BINDING, "bindings.kafka", "v1", {}, Path("c.yaml"), 1)
     store = CompStore(components=[component], outputs={BINDING: binding})
-    readiness = Readiness(outbound_ready=True, app_ready=True, app_port=6002)
-    return DaprAPI("checkout", store, readiness, lambda: shutdowns.append(True))
+    readiness = Readiness(outbound_ready=True, app_ready=True)
+    return DaprAPI(
+        RunConfig("checkout", app_port=6002), store, readiness, lambda: shutdowns.append(True)
+    )
 
 
 @pytest.fixture

@@ -13,12 +13,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from daprlite import DAPR_RUNTIME_COMPAT
-from daprlite.api.core import DaprAPI, Readiness
+from daprlite.api.core import DaprAPI
 from daprlite.api.http import build_http_app
-from daprlite.bindings.base import InvokeRequest, InvokeResponse
-from daprlite.components.model import Component
-from daprlite.errors import BindingInvokeError
-from daprlite.runtime.compstore import CompStore
+from daprlite.model.component import Component
+from daprlite.model.config import RunConfig
+from daprlite.model.contracts import InvokeRequest, InvokeResponse
+from daprlite.model.errors import BindingInvokeError
+from daprlite.model.readiness import Readiness
+from daprlite.model.store import CompStore
 from tests.api.fakes import FakeOutput
 
 BINDING = "kafka-binding"
@@ -45,9 +47,11 @@ async def sidecar() -> AsyncIterator[Sidecar]:
         components=[component(BINDING), component("cron-in", version="")],
         outputs={BINDING: binding},
     )
-    readiness = Readiness(outbound_ready=True, app_ready=True, app_port=6001)
+    readiness = Readiness(outbound_ready=True, app_ready=True)
     shutdowns: list[bool] = []
-    api = DaprAPI("checkout", store, readiness, lambda: shutdowns.append(True))
+    api = DaprAPI(
+        RunConfig("checkout", app_port=6001), store, readiness, lambda: shutdowns.append(True)
+    )
     app = build_http_app(api, max_body_bytes=1024)
     async with TestClient(TestServer(app)) as client:
         yield Sidecar(client, binding, readiness, shutdowns, api)
@@ -367,11 +371,23 @@ async def test_metadata_document(sidecar: Sidecar) -> None:
 
 
 async def test_metadata_omits_port_without_app_port(sidecar: Sidecar) -> None:
-    sidecar.readiness.app_port = None
+    sidecar.api.config = RunConfig("checkout")
     document = await (await sidecar.client.get("/v1.0/metadata")).json()
     assert document["appConnectionProperties"] == {
         "protocol": "http",
         "channelAddress": "127.0.0.1",
+    }
+
+
+async def test_metadata_reports_the_configured_app_channel(sidecar: Sidecar) -> None:
+    sidecar.api.config = RunConfig(
+        "checkout", app_port=50051, app_protocol="grpc", app_channel_address="10.1.2.3"
+    )
+    document = await (await sidecar.client.get("/v1.0/metadata")).json()
+    assert document["appConnectionProperties"] == {
+        "port": 50051,
+        "protocol": "grpc",
+        "channelAddress": "10.1.2.3",
     }
 
 
@@ -382,7 +398,7 @@ async def test_shutdown_answers_then_calls_back(sidecar: Sidecar) -> None:
 
 
 async def test_api_token_is_required_when_configured() -> None:
-    api = DaprAPI("a", CompStore(), Readiness(outbound_ready=True, app_ready=True))
+    api = DaprAPI(RunConfig("a"), CompStore(), Readiness(outbound_ready=True, app_ready=True))
     app = build_http_app(api, api_token="s3cret")
     async with TestClient(TestServer(app)) as client:
         denied = await client.get("/v1.0/metadata")

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from daprlite.bindings.base import InvokeRequest
 from daprlite.bindings.kafka.consumer import KafkaInput
 from daprlite.bindings.kafka.producer import KafkaOutput
-from daprlite.components.model import Component
-from daprlite.errors import ComponentInitError
 from daprlite.localkafka import LocalBroker
 from daprlite.localkafka.listeners import SASL_MECHANISMS, Listener, SaslUser, TlsIdentity
+from daprlite.model.component import Component
+from daprlite.model.contracts import InvokeRequest
+from daprlite.model.errors import ComponentInitError
 from tests.conftest import TOPIC_DEADLINE, broker_settings, free_port, wait_for_topic
 from tests.integration.recording_app import RecordingApp
 from tests.integration.test_kafka_binding import Reading, kafka_component

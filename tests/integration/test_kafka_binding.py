@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from daprlite.bindings.base import InvokeRequest
 from daprlite.bindings.kafka.consumer import KafkaInput
 from daprlite.bindings.kafka.producer import KafkaOutput
-from daprlite.components.model import Component
-from daprlite.errors import ComponentInitError
+from daprlite.model.component import Component
+from daprlite.model.contracts import InvokeRequest
+from daprlite.model.errors import ComponentInitError
 from daprlite.runtime.app_channel import HttpAppChannel
 from tests.e2e.kafka_io import produce, read_records
 from tests.integration.recording_app import RecordingApp
@@ -171,7 +171,7 @@ async def test_a_stalled_partition_is_visible_and_loses_nothing(kafka_broker, ka
         produce(kafka_broker.bootstrap, topic, [b"1", b"2"])
         deadline = time.monotonic() + 20
         while True:
-            [partition] = reading.reader.status() or [{}]
+            [partition] = reading.reader.status()["partitions"] or [{}]
             if partition.get("retrying", {}).get("attempts", 0) >= 3:
                 break
             assert time.monotonic() < deadline, reading.reader.status()

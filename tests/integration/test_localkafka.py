@@ -10,8 +10,8 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
-from daprlite.errors import BrokerError
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
+from daprlite.model.errors import BrokerError
 
 pytestmark = pytest.mark.kafka
 

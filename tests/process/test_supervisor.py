@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from daprlite.errors import AppStartError, ExitCode
+from daprlite.model.errors import AppStartError, ExitCode
 from daprlite.process.printer import Printer
 from daprlite.process.supervisor import AppProcess, exit_code
 

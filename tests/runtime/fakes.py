@@ -6,9 +6,9 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from daprlite.bindings.base import EventHandler, InvokeRequest, InvokeResponse
 from daprlite.bindings.registry import BindingRegistry, BindingType
-from daprlite.components.model import Component
+from daprlite.model.component import Component
+from daprlite.model.contracts import EventHandler, InvokeRequest, InvokeResponse
 
 # Every fake records what happened to it here, in order, with a timestamp.
 EVENTS: list[tuple[float, str]] = []

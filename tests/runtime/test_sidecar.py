@@ -11,8 +11,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from daprlite.bindings.base import BindingEvent
-from daprlite.config import RunConfig
+from daprlite.model.config import RunConfig
+from daprlite.model.contracts import BindingEvent
 from daprlite.process.printer import Printer
 from daprlite.runtime.sidecar import Sidecar
 from tests.conftest import free_port

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from daprlite.bindings.kafka.settings import KafkaSettings
-from daprlite.components.model import Component
-from daprlite.errors import MetadataError
+from daprlite.model.component import Component
+from daprlite.model.errors import MetadataError
 
 SEED = {
     "brokers": "localhost:9092",

@@ -9,8 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from daprlite.components.loader import load_components
-from daprlite.errors import ComponentLoadError, ConfigError
+from daprlite.bindings.registry import BindingRegistry
+from daprlite.components import loader
+from daprlite.model.component import Component
+from daprlite.model.errors import ComponentLoadError, ConfigError
+
+
+def load_components(paths: list[Path], **kwargs: object) -> list[Component]:
+    """The loader with the real binding registry as its catalogue of types."""
+    return loader.load_components(paths, catalogue=BindingRegistry(), **kwargs)  # type: ignore[arg-type]
+
 
 SEED = Path(__file__).resolve().parents[2] / "components" / "kafka_bindings.yaml"
 

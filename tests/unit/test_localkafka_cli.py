@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from daprlite.errors import BrokerError
 from daprlite.localkafka import BrokerSettings, BrokerStatus
+from daprlite.model.errors import BrokerError
 
 cli_broker = pytest.importorskip("daprlite.cli.broker")
 

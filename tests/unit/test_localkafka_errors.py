@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from daprlite.errors import BrokerError
 from daprlite.localkafka import distribution
 from daprlite.localkafka.broker import LocalBroker
 from daprlite.localkafka.diagnostics import tail, with_log_tail
 from daprlite.localkafka.settings import BrokerSettings
+from daprlite.model.errors import BrokerError
 
 
 def fake_java(path: Path, body: str) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from daprlite.components.metadata import MetadataReader, parse_duration
-from daprlite.components.model import Component
-from daprlite.errors import MetadataError
+from daprlite.model.component import Component
+from daprlite.model.errors import MetadataError
 
 FILE = Path("components/kafka.yaml")
 

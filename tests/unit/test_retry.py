@@ -10,8 +10,8 @@ import pytest
 
 from daprlite.bindings.retry import RetryPolicy
 from daprlite.components.metadata import MetadataReader
-from daprlite.components.model import Component
-from daprlite.errors import MetadataError
+from daprlite.model.component import Component
+from daprlite.model.errors import MetadataError
 
 
 def policy(**metadata: str) -> RetryPolicy:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from daprlite.config import default_components_path
-from daprlite.errors import ConfigError
+from daprlite.model.config import default_components_path
+from daprlite.model.errors import ConfigError
 from daprlite.multiapp.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,9 +125,9 @@ def test_every_problem_is_reported_with_its_line(project: Path) -> None:
     message = str(caught.value)
     for line, text in [
         (1, "required field 'version' is missing"),
-        (2, "logLevel: 'loud'"),
+        (2, "logLevel must be one of debug, info, warn, error, fatal, panic, not loud"),
         (4, "path ./missing does not exist"),
-        (5, "app id cannot contain dots: a.b"),
+        (5, "appID cannot contain dots: a.b"),
         (7, "'http' is not a port number"),
         (8, "command must be a list"),
         (9, "appLogDestination: 'syslog'"),

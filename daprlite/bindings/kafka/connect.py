@@ -16,8 +16,8 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
-from daprlite.components.model import Component
-from daprlite.errors import ComponentInitError
+from daprlite.model.component import Component
+from daprlite.model.errors import ComponentInitError
 
 _BROKER_PREFIX = re.compile(r"^(?:[a-z_]+://)?[^/\s]+/[^:\s]+: ")
 # librdkafka's guess when a TLS client meets a plain listener.

@@ -25,15 +25,15 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from daprlite.bindings.base import EventHandler, InvokeRequest
 from daprlite.bindings.kafka.connect import check_brokers
 from daprlite.bindings.kafka.partition import PartitionWorker
 from daprlite.bindings.kafka.producer import KafkaOutput
 from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
 from daprlite.bindings.kafka.topics import ensure_topics
 from daprlite.components.metadata import MetadataReader
-from daprlite.components.model import Component
-from daprlite.errors import ComponentInitError
+from daprlite.model.component import Component
+from daprlite.model.contracts import EventHandler, InvokeRequest
+from daprlite.model.errors import ComponentInitError
 
 log = logging.getLogger("daprlite.bindings.kafka")
 
@@ -298,7 +298,7 @@ class KafkaInput:
         }
         await self._dead_letters.invoke(InvokeRequest(message.value() or b"", headers, "create"))
 
-    def status(self) -> list[dict[str, Any]]:
+    def status(self) -> dict[str, Any]:
         """Per assigned partition: messages waiting, and the stalled message if one is."""
         report = []
         for (topic, partition), worker in sorted(self._workers.items()):
@@ -310,7 +310,7 @@ class KafkaInput:
             if worker.stall is not None:
                 entry["retrying"] = worker.stall.describe()
             report.append(entry)
-        return report
+        return {"partitions": report}
 
     async def _retire(self, keys: list[tuple[str, int]]) -> None:
         workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]

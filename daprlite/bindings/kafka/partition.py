@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from daprlite.bindings.base import BindingEvent, DeliveryError, EventHandler
 from daprlite.bindings.kafka.settings import KafkaSettings
+from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 
 log = logging.getLogger("daprlite.bindings.kafka")
 

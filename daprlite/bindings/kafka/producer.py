@@ -16,12 +16,12 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
-from daprlite.bindings.base import InvokeRequest, InvokeResponse
 from daprlite.bindings.kafka.connect import check_brokers
 from daprlite.bindings.kafka.settings import KafkaSettings
 from daprlite.components.metadata import MetadataReader
-from daprlite.components.model import Component
-from daprlite.errors import BindingInvokeError
+from daprlite.model.component import Component
+from daprlite.model.contracts import InvokeRequest, InvokeResponse
+from daprlite.model.errors import BindingInvokeError
 
 log = logging.getLogger("daprlite.bindings.kafka")
 

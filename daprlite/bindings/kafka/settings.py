@@ -8,7 +8,7 @@ from typing import Any
 
 from daprlite.bindings.retry import RetryPolicy
 from daprlite.components.metadata import MetadataReader
-from daprlite.components.model import Component
+from daprlite.model.component import Component
 
 log = logging.getLogger("daprlite.bindings.kafka")
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from daprlite.components.model import Component
+from daprlite.model.component import Component
+
+Direction = Literal["input", "output"]
+# W3C trace context of a request or event (`traceparent`, `tracestate`), empty when none.
+TraceContext = Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +23,7 @@ class InvokeRequest:
     data: bytes
     metadata: Mapping[str, str]
     operation: str
+    context: TraceContext = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,7 @@ class BindingEvent:
 
     data: bytes
     metadata: Mapping[str, str]
+    context: TraceContext = field(default_factory=dict)
 
 
 # Delivers one event to the app. Returns normally when the app accepted it (2xx); raises
@@ -76,5 +82,20 @@ class InputBinding(Protocol):
         """Stop reading, let the event in flight finish, acknowledge what was handled."""
 
 
-InputFactory = Callable[[], InputBinding]
-OutputFactory = Callable[[], OutputBinding]
+@runtime_checkable
+class ReportsStatus(Protocol):
+    """Optional for an input binding: where its delivery stands, for /v1.0/metadata.
+
+    The mapping is the binding's own vocabulary (Kafka: `{"partitions": [...]}`); the runtime
+    only files it under the component's name.
+    """
+
+    def status(self) -> Mapping[str, Any]: ...
+
+
+class TypeCatalogue(Protocol):
+    """What the component loader asks of the binding registry."""
+
+    def supported_types(self) -> list[str]: ...
+
+    def supports(self, type_name: str, version: str) -> bool: ...

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from daprlite.config import daprlite_home
+from daprlite.model.config import daprlite_home
 
 # A pid's create time read twice can differ by clock-tick rounding; a recycled pid started
 # within the same second as the original is not a case worth a false "alive".
@@ -46,6 +46,7 @@ class RunEntry:
     app_log_path: str = ""
     daprd_log_path: str = ""
     max_request_body_mb: int = 4
+    # The dapr CLI lists daprd's HTTP read buffer; aiohttp's is the same 4 KB.
     read_buffer_kb: int = 4
 
     @property
@@ -56,7 +57,16 @@ class RunEntry:
         return pid_started_at(self.cli_pid, self.cli_started)
 
 
-def new_entry(app_id: str, http_port: int, grpc_port: int, **extra: object) -> RunEntry:
+def new_entry(
+    app_id: str,
+    http_port: int,
+    grpc_port: int,
+    *,
+    app_port: int = 0,
+    command: str = "",
+    app_pid: int = 0,
+    max_request_body_mb: int = 4,
+) -> RunEntry:
     """An entry for this process, stamped with its pid and start time."""
     pid = os.getpid()
     return RunEntry(
@@ -66,7 +76,10 @@ def new_entry(app_id: str, http_port: int, grpc_port: int, **extra: object) -> R
         created=time.time(),
         cli_pid=pid,
         cli_started=psutil.Process(pid).create_time(),
-        **extra,  # type: ignore[arg-type]
+        app_port=app_port,
+        command=command,
+        app_pid=app_pid,
+        max_request_body_mb=max_request_body_mb,
     )
 
 

@@ -1,12 +1,12 @@
-"""The live bindings of one sidecar, by component name, and what /v1.0/metadata reports."""
+"""The live bindings of one sidecar, by component name, and what /v1.0/metadata reports of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from daprlite.bindings.base import InputBinding, OutputBinding
-from daprlite.components.model import Component
+from daprlite.model.component import Component
+from daprlite.model.contracts import InputBinding, OutputBinding, ReportsStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +45,9 @@ class CompStore:
         return infos
 
     def input_status(self) -> list[dict[str, Any]]:
-        """What each reading input binding reports about its partitions (waits, retries).
-
-        Optional for a binding type: one without a `status()` method reports nothing.
-        """
-        report = []
-        for name, binding in self.inputs.items():
-            status = getattr(binding, "status", None)
-            if callable(status):
-                report.append({"name": name, "partitions": status()})
-        return report
+        """What each input binding that ReportsStatus says about its delivery (waits, retries)."""
+        return [
+            {"name": name, **binding.status()}
+            for name, binding in self.inputs.items()
+            if isinstance(binding, ReportsStatus)
+        ]

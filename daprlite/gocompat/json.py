@@ -1,5 +1,5 @@
-"""JSON the way daprd's Go code reads and writes it: `json.Marshal` of a decoded `any`, and the
-decoding of the output-binding request body with Go's error messages.
+"""JSON the way daprd's Go code reads and writes it: `json.Decoder` into `any` (with Go's error
+messages) and `json.Marshal` of what it decoded.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, NoReturn
 
-from daprlite.api.gojson_fast import fast_output_binding_request
-from daprlite.api.gojson_syntax import syntax_error
+from daprlite.gocompat.floats import format_float
+from daprlite.gocompat.json_syntax import syntax_error
 
 
 class GoJSONError(ValueError):
@@ -36,15 +35,6 @@ class BigNumber:
     literal: str
 
 
-@dataclass(frozen=True, slots=True)
-class OutputBindingBody:
-    """The decoded `{data, metadata, operation}` body; `data` already re-encoded as Go does."""
-
-    data: bytes
-    metadata: dict[str, str]
-    operation: str
-
-
 # ---------------------------------------------------------------------------------------------
 # Encoding: what `json.Marshal` writes for a value decoded into `any`.
 
@@ -59,7 +49,7 @@ _ESCAPES.update(dict.fromkeys(range(0xD800, 0xE000), "\ufffd"))
 _NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029\ud800-\udfff]')
 
 
-class _BigNumberError(GoJSONError):
+class BigNumberError(GoJSONError):
     def __init__(self, literal: str) -> None:
         self.literal = literal
         super().__init__(f"json: cannot unmarshal number {literal} into Go value of type float64")
@@ -89,8 +79,10 @@ def _encode(value: Any, out: Callable[[str], object], sort_keys: bool) -> None:
         out("false")
     elif isinstance(value, str):
         out(_string(value))
-    elif isinstance(value, float | int):
-        out(format_float(float(value)))
+    elif isinstance(value, int):
+        out(str(value))  # Go writes an integer type exactly; decoded numbers are floats
+    elif isinstance(value, float):
+        out(format_float(value))
     elif isinstance(value, GoObject | dict):
         # Go marshals a map with its keys sorted bytewise; for UTF-8 that is code point order.
         items = dict(value)
@@ -107,7 +99,7 @@ def _encode(value: Any, out: Callable[[str], object], sort_keys: bool) -> None:
             _encode(item, out, sort_keys)
         out("]")
     elif isinstance(value, BigNumber):
-        raise _BigNumberError(value.literal)
+        raise BigNumberError(value.literal)
     else:
         raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
@@ -116,29 +108,6 @@ def _string(text: str) -> str:
     if _NEEDS_ESCAPE.search(text) is None:
         return f'"{text}"'
     return f'"{text.translate(_ESCAPES)}"'
-
-
-def format_float(f: float) -> str:
-    """Go's float64 encoding: shortest round-trip digits, exponent form only when tiny or huge."""
-    if not math.isfinite(f):
-        raise ValueError(f"json: unsupported value: {f}")
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    magnitude = abs(f)
-    if magnitude < 2**53 and f.is_integer():
-        return str(int(f))  # exact, and no shorter digit string names the same float
-    # repr() gives the shortest digits that round-trip, as Go's strconv does with precision -1.
-    shortest = Decimal(repr(f)).normalize()
-    if 1e-6 <= magnitude < 1e21:
-        return format(shortest, "f")
-    sign, digits, exponent = shortest.as_tuple()
-    assert isinstance(exponent, int)
-    text = "".join(map(str, digits))
-    mantissa = text[0] + (f".{text[1:]}" if len(text) > 1 else "")
-    power = exponent + len(text) - 1
-    # Go writes at least two exponent digits, then trims "e-07" back to "e-7".
-    suffix = f"e-{-power}" if power < 0 else f"e+{power:02d}"
-    return ("-" if sign else "") + mantissa + suffix
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +144,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _parse(body: bytes) -> Any:
+def parse(body: bytes) -> Any:
     """The first JSON value of `body` (trailing bytes ignored, like Go's json.Decoder)."""
     text = body.decode("utf-8", "daprlite.gojson")
     start = len(text) - len(text.lstrip(_GO_SPACE))
@@ -211,75 +180,6 @@ def _fix_surrogates(value: Any) -> Any:
 
 def decode(body: bytes) -> Any:
     """Decode like `json.NewDecoder(body).Decode(&v)` with `v any`; objects become GoObject."""
-    value = _parse(body)
+    value = parse(body)
     encode(value)  # surfaces an out-of-range number the way Go reports it
     return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, GoObject):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    return "number"
-
-
-def _field_error(kind: str, field: str, go_type: str) -> str:
-    where = f"Go struct field OutputBindingRequest.{field}"
-    return f"json: cannot unmarshal {kind} into {where} of type {go_type}"
-
-
-def decode_output_binding_request(body: bytes) -> OutputBindingBody:
-    """Decode daprd's `OutputBindingRequest{metadata map[string]string; data any; operation}`.
-
-    Keys match fields case-insensitively and the last occurrence wins; unknown keys are
-    ignored. Like Go, decoding goes on after a type error and the first one is reported.
-    """
-    plain = fast_output_binding_request(body)
-    if plain is not None:
-        return OutputBindingBody(*plain)
-    return decode_output_binding_request_in_full(body)
-
-
-def decode_output_binding_request_in_full(body: bytes) -> OutputBindingBody:
-    """The general decoder, for every body; the fast path must agree with it where it applies."""
-    value = _parse(body)
-    if value is None:
-        return OutputBindingBody(b"null", {}, "")
-    if not isinstance(value, GoObject):
-        raise GoJSONError(
-            f"json: cannot unmarshal {_kind(value)} into Go value of type http.OutputBindingRequest"
-        )
-    data, operation = b"null", ""
-    metadata: dict[str, str] | None = None
-    errors: list[str] = []
-    for key, item in value:
-        field = key.lower() if key.isascii() else ""
-        if field == "data":
-            try:
-                data = encode(item)
-            except _BigNumberError as exc:
-                errors.append(_field_error(f"number {exc.literal}", "data", "float64"))
-        elif field == "metadata":
-            if item is None:
-                metadata = None
-            elif isinstance(item, GoObject):
-                metadata = {} if metadata is None else metadata  # a repeated map is merged
-                for name, text in item:
-                    metadata[name] = text if isinstance(text, str) else ""
-                    if text is not None and not isinstance(text, str):
-                        errors.append(_field_error(_kind(text), "metadata", "string"))
-            else:
-                errors.append(_field_error(_kind(item), "metadata", "map[string]string"))
-        elif field == "operation":
-            if isinstance(item, str):
-                operation = item
-            elif item is not None:  # null leaves a Go string untouched
-                errors.append(_field_error(_kind(item), "operation", "string"))
-    if errors:
-        raise GoJSONError(errors[0])
-    return OutputBindingBody(data, metadata or {}, operation)

@@ -1,0 +1,1 @@
+"""Every Go rule daprd's output depends on, written once: JSON, durations, floats, headers."""

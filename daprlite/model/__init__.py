@@ -1,0 +1,1 @@
+"""Values and contracts every layer shares; imports nothing else of daprlite."""
