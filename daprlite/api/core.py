@@ -6,6 +6,7 @@ Errors come out as BindingError (with daprd's texts) or APIError; adapters only 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,10 +20,15 @@ from daprlite.model.errors import (
     BindingNotFoundError,
     UnsupportedOperationError,
 )
+from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 
 log = logging.getLogger("daprlite.api")
+
+# The preview features daprd 1.18 turns on by default (pkg/config defaultFeatures), which its
+# metadata lists even without a Configuration file; daprd's order varies (a Go map): sorted here.
+ENABLED_FEATURES = ("HotReload", "WorkflowsRemoteActivityReminder")
 
 
 class DaprAPI:
@@ -32,8 +38,10 @@ class DaprAPI:
         store: CompStore,
         readiness: Readiness,
         on_shutdown: Callable[[], None] = lambda: None,
+        observer: Observer = NO_OBSERVER,
     ) -> None:
         self.config = config
+        self._observer = observer
         self.app_id = config.app_id
         self.store = store
         self.readiness = readiness
@@ -54,19 +62,32 @@ class DaprAPI:
         supported = list(binding.operations())
         if request.operation not in supported:
             raise UnsupportedOperationError(name, request.operation, supported)
+        started = time.perf_counter()
         try:
-            return await binding.invoke(request)
-        except BindingError:
+            response = await binding.invoke(request)
+        except BindingError as exc:
+            self._observed(name, request.operation, started, str(exc))
             raise
         except Exception as exc:
             # A binding broke its contract (only BindingInvokeError may escape); the client still
             # gets daprd's error shape, and the traceback goes to the log for whoever fixes it.
             log.exception("output binding %s failed unexpectedly", name)
-            raise BindingInvokeError(str(exc) or type(exc).__name__) from exc
+            failure = BindingInvokeError(str(exc) or type(exc).__name__)
+            self._observed(name, request.operation, started, str(failure))
+            raise failure from exc
+        self._observed(name, request.operation, started, None)
+        return response
+
+    def _observed(self, name: str, operation: str, started: float, error: str | None) -> None:
+        self._observer.output_invoked(name, operation, time.perf_counter() - started, error)
 
     def metadata(self) -> dict[str, Any]:
         """daprd's `GET /v1.0/metadata` document, keys in daprd's order, empty ones omitted."""
-        doc: dict[str, Any] = {"id": self.app_id, "runtimeVersion": DAPR_RUNTIME_COMPAT}
+        doc: dict[str, Any] = {
+            "id": self.app_id,
+            "runtimeVersion": DAPR_RUNTIME_COMPAT,
+            "enabledFeatures": list(ENABLED_FEATURES),
+        }
         components = []
         for info in self.store.describe():
             entry: dict[str, Any] = {"name": info.name, "type": info.type}

@@ -101,6 +101,7 @@ def metadata_response(document: dict[str, Any]) -> Any:
     return metadata_pb2.GetMetadataResponse(
         id=document["id"],
         runtime_version=document["runtimeVersion"],
+        enabled_features=document.get("enabledFeatures", []),
         registered_components=[
             metadata_pb2.RegisteredComponents(
                 name=c["name"],

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,24 +45,34 @@ class RetryPolicy:
         """True when this policy never runs out of retries on its own."""
         return self.max_retries < 0 and (self.policy == "constant" or self.max_elapsed_time <= 0)
 
-    def max_interval_or_duration(self) -> float:
+    def steady_interval(self) -> float:
         """The pause to keep using once a policy's own retries are spent."""
         return self.duration if self.policy == "constant" else self.max_interval
 
-    def delays(self, rng: random.Random | None = None) -> Iterator[float]:
-        """The pause before each retry; the iterator ends when no retry is left."""
-        rng = rng or random.Random()
-        interval, elapsed, attempt = self.initial_interval, 0.0, 0
+    def delays(
+        self, rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> Iterator[float]:
+        """The pause before each retry; the iterator ends when no retry is left.
+
+        Call it when the first attempt starts: the exponential policy's budget,
+        `max_elapsed_time`, is wall-clock time from then (time spent failing counts too).
+        """
+        return self._delays(rng or random.Random(), clock, clock())
+
+    def _delays(
+        self, rng: random.Random, clock: Callable[[], float], started: float
+    ) -> Iterator[float]:
+        interval, attempt = self.initial_interval, 0
         while self.max_retries < 0 or attempt < self.max_retries:
             attempt += 1
             if self.policy == "constant":
-                delay = self.duration
-            else:
-                # The exponential policy has an overall budget; the constant one does not.
-                if self.max_elapsed_time > 0 and elapsed >= self.max_elapsed_time:
-                    return
-                spread = self.randomization_factor * interval
-                delay = rng.uniform(interval - spread, interval + spread)
-                interval = min(interval * self.multiplier, self.max_interval)
-            elapsed += delay
+                yield self.duration
+                continue
+            spread = self.randomization_factor * interval
+            delay = rng.uniform(interval - spread, interval + spread)
+            interval = min(interval * self.multiplier, self.max_interval)
+            # The exponential policy has an overall budget; the constant one does not. As
+            # cenkalti/backoff (which daprd uses): stop when the next pause would end past it.
+            if self.max_elapsed_time > 0 and clock() - started + delay > self.max_elapsed_time:
+                return
             yield delay

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from daprlite.model.component import Component
+from daprlite.model.observer import Observer
 
 Direction = Literal["input", "output"]
 # W3C trace context of a request or event (`traceparent`, `tracestate`), empty when none.
@@ -71,11 +72,12 @@ class InputBinding(Protocol):
     async def init(self, component: Component) -> None:
         """Validate metadata and connect. Raises MetadataError or ComponentInitError."""
 
-    async def start(self, handler: EventHandler) -> None:
+    async def start(self, handler: EventHandler, observer: Observer) -> None:
         """Begin reading; return once reading is *ready* (e.g. partitions assigned).
 
-        Events then flow to `handler` from background tasks until `close`. A message is
-        acknowledged to the source only after `handler` returned for it.
+        Events then flow to `handler` from background tasks until `close`, each through a
+        bindings.delivery.Deliverer (which reports to `observer`). A message is acknowledged to
+        the source only after `handler` returned for it.
         """
 
     async def close(self) -> None:

@@ -22,6 +22,9 @@ _DROPPED = frozenset(
 )  # fmt: skip
 
 
+_GO_CLIENT_HEADERS = {"User-Agent": "Go-http-client/1.1", "Accept-Encoding": "gzip"}
+
+
 def route_of(component: Component) -> str:
     # daprd reads the exact key `route`; the default path is the component name.
     return component.metadata.get("route") or component.name
@@ -53,6 +56,10 @@ class HttpAppChannel:
                 connector=aiohttp.TCPConnector(limit=64),
                 timeout=aiohttp.ClientTimeout(total=None, connect=5.0),
                 auto_decompress=False,
+                # The headers Go's http client adds to daprd's deliveries, and no others
+                # (aiohttp would add `Accept: */*` and its own user agent).
+                headers=_GO_CLIENT_HEADERS,
+                skip_auto_headers=("Accept",),
             )
         return self._session
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.store import CompStore
 from daprlite.runtime.app_channel import AppChannel
 from daprlite.runtime.processor import explicit_directions
@@ -11,7 +12,9 @@ from daprlite.runtime.processor import explicit_directions
 log = logging.getLogger("daprlite.runtime")
 
 
-async def start_inputs(store: CompStore, channel: AppChannel) -> list[str]:
+async def start_inputs(
+    store: CompStore, channel: AppChannel, observer: Observer = NO_OBSERVER
+) -> list[str]:
     """Start every input binding the app subscribed to; return their names.
 
     A component with an explicit `direction` containing `input` is started without asking
@@ -26,7 +29,7 @@ async def start_inputs(store: CompStore, channel: AppChannel) -> list[str]:
         if probe and not await channel.is_subscribed(component):
             log.info("app has not subscribed to binding %s.", component.name)
             continue
-        await binding.start(channel.handler_for(component))
+        await binding.start(channel.handler_for(component), observer)
         log.info("input binding %s is reading", component.name)
         started.append(component.name)
     return started

@@ -24,6 +24,7 @@ from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
 from daprlite.model.config import RunConfig
 from daprlite.model.errors import AppError, ConfigError, ExitCode
+from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.process.printer import Printer
@@ -48,10 +49,12 @@ class Sidecar:
         status: TextIO | None = None,
         on_started: Callable[[Sidecar], None] | None = None,
         app_environment: Mapping[str, str] | None = None,
+        observer: Observer = NO_OBSERVER,
     ) -> None:
         """`status`: where the ℹ️/✅ lines go (default stdout; a Multi-App Run gives each sidecar
         its daprd log). `on_started`: called once the ports are open and the app is started.
-        `app_environment`: what the app inherits before the Dapr variables (default: ours)."""
+        `app_environment`: what the app inherits before the Dapr variables (default: ours).
+        `observer`: told of every output call and input delivery (metrics, tracing)."""
         self.config = config
         self._status = status
         self._on_started = on_started
@@ -62,7 +65,8 @@ class Sidecar:
         self.printer = printer or Printer()
         self.store = CompStore()
         self.readiness = Readiness()
-        self.api = DaprAPI(config, self.store, self.readiness, self.request_stop)
+        self.observer = observer
+        self.api = DaprAPI(config, self.store, self.readiness, self.request_stop, observer)
         self.http_port = 0
         self.grpc_port = 0
         self.app: AppProcess | None = None
@@ -174,7 +178,7 @@ class Sidecar:
             await self._unless_app_exits(wait_for_port(address, port, timeout))
         log.info("application discovered on port %d", port)
         self.readiness.app_ready = True
-        await self._unless_app_exits(start_inputs(self.store, self._channel))
+        await self._unless_app_exits(start_inputs(self.store, self._channel, self.observer))
 
     def _open_app_channel(self, port: int) -> AppChannel:
         address, token = self.config.app_channel_address, self.config.app_api_token

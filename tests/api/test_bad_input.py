@@ -131,7 +131,8 @@ async def test_hostile_bodies_get_dapr_errors_and_good_ones_still_land(live: Liv
         ("1e3", b"1000"),
         ("-0.0", b"-0"),
         ("true", b"true"),
-        ("null", b"null"),
+        # daprd's Kafka component writes JSON null as a record with no value.
+        ("null", None),
     ],
 )
 async def test_any_json_type_of_data_is_stored_as_go_writes_it(

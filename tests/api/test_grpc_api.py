@@ -118,6 +118,7 @@ async def test_get_metadata_shape(sidecar: GrpcSidecar) -> None:
     response = await sidecar.stub.GetMetadata(metadata_pb2.GetMetadataRequest())
     assert response.id == "checkout"
     assert response.runtime_version == DAPR_RUNTIME_COMPAT
+    assert list(response.enabled_features) == ["HotReload", "WorkflowsRemoteActivityReminder"]
     connection = response.app_connection_properties
     assert (connection.port, connection.protocol, connection.channel_address) == (
         6002,

@@ -345,6 +345,8 @@ async def test_metadata_document(sidecar: Sidecar) -> None:
     assert json.loads(body) == {
         "id": "checkout",
         "runtimeVersion": DAPR_RUNTIME_COMPAT,
+        # daprd 1.18's default preview features, listed even with no Configuration file.
+        "enabledFeatures": ["HotReload", "WorkflowsRemoteActivityReminder"],
         "components": [
             {
                 "name": "kafka-binding",

@@ -65,7 +65,10 @@ def read_records(bootstrap: str, topic: str, count: int, timeout: float = 30.0) 
     return records
 
 
-def produce(bootstrap: str, topic: str, values: list[bytes], key: bytes | None = None) -> None:
+def produce(
+    bootstrap: str, topic: str, values: list[bytes | None], key: bytes | None = None
+) -> None:
+    """Write `values` in order (None: a record with no value) and wait until all are acked."""
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
     for value in values:
         producer.produce(topic, value=value, key=key)

@@ -50,6 +50,23 @@ async def test_create_writes_value_key_and_headers(kafka_broker, kafka_topic) ->
     assert dict(record.headers()) == {"partitionKey": b"k1", "x-trace": b"abc"}
 
 
+async def test_no_data_and_json_null_write_a_record_with_no_value(
+    kafka_broker, kafka_topic
+) -> None:
+    # HTTP turns `"data": null` (or no data) into `null`; gRPC may send no bytes at all. daprd's
+    # Kafka component writes a record with no value for both; any other bytes go as given.
+    topic = kafka_topic()
+    output = KafkaOutput()
+    await output.init(kafka_component(kafka_broker.bootstrap, topic))
+    try:
+        for data in (b"null", b"", b'"null"', b" null"):
+            await output.invoke(InvokeRequest(data, {}, "create"))
+    finally:
+        await output.close()
+    values = [r.value() for r in read_records(kafka_broker.bootstrap, topic, 4)]
+    assert values == [None, None, b'"null"', b" null"]
+
+
 async def test_init_fails_clearly_when_no_broker_listens(unused_tcp_port) -> None:
     output = KafkaOutput()
     with pytest.raises(ComponentInitError, match="cannot reach brokers"):
@@ -91,6 +108,19 @@ async def test_input_delivers_every_message_in_order(kafka_broker, kafka_topic) 
     assert headers["__partition"] == "0"
     assert headers["__offset"] == "0"
     assert int(headers["__timestamp"]) > 0
+    # What Go's client sends with daprd's deliveries, and no `Accept` (aiohttp's default).
+    assert "Accept" not in headers
+    assert headers["User-Agent"] == "Go-http-client/1.1"
+
+
+async def test_a_record_with_no_value_reaches_the_app_as_null(kafka_broker, kafka_topic) -> None:
+    topic = kafka_topic()
+    app = RecordingApp(route="orders")
+    async with Reading(app, kafka_component(kafka_broker.bootstrap, topic)):
+        produce(kafka_broker.bootstrap, topic, [None, b"", b"1"])
+        await app.wait_for(3)
+    # As daprd: no value is the JSON `null`; an empty value stays empty.
+    assert [d.body for d in app.accepted] == [b"null", b"", b"1"]
 
 
 async def test_failed_delivery_is_retried_while_later_ones_wait(kafka_broker, kafka_topic) -> None:

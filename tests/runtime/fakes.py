@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from daprlite.bindings.registry import BindingRegistry, BindingType
 from daprlite.model.component import Component
 from daprlite.model.contracts import EventHandler, InvokeRequest, InvokeResponse
+from daprlite.model.observer import Observer
 
 # Every fake records what happened to it here, in order, with a timestamp.
 EVENTS: list[tuple[float, str]] = []
@@ -43,7 +44,7 @@ class FakeInput:
     async def init(self, component: Component) -> None:
         note(f"input init {component.name}")
 
-    async def start(self, handler: EventHandler) -> None:
+    async def start(self, handler: EventHandler, observer: Observer) -> None:
         FakeInput.handler = handler
         note("input start")
 

@@ -52,7 +52,28 @@ def test_exponential_policy_stops_when_its_time_budget_is_spent() -> None:
         backOffRandomizationFactor="0",
         backOffMaxElapsedTime="3s",
     )
-    assert list(chosen.delays()) == [1, 1, 1]
+    now = [0.0]
+    taken = []
+    for delay in chosen.delays(clock=lambda: now[0]):
+        taken.append(delay)
+        now[0] += delay  # the pause is all the time that passes
+    assert taken == [1, 1, 1]
+
+
+def test_exponential_budget_counts_time_spent_failing_too() -> None:
+    chosen = policy(
+        backOffPolicy="exponential",
+        backOffInitialInterval="1s",
+        backOffMultiplier="1",
+        backOffRandomizationFactor="0",
+        backOffMaxElapsedTime="3s",
+    )
+    now = [0.0]
+    taken = []
+    for delay in chosen.delays(clock=lambda: now[0]):
+        taken.append(delay)
+        now[0] += delay + 1.5  # each failing attempt takes 1.5 s before it fails
+    assert taken == [1]
 
 
 def test_bad_value_names_the_field() -> None:

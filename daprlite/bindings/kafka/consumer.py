@@ -25,6 +25,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from daprlite.bindings.delivery import Deliverer
 from daprlite.bindings.kafka.connect import check_brokers
 from daprlite.bindings.kafka.partition import PartitionWorker
 from daprlite.bindings.kafka.producer import KafkaOutput
@@ -34,6 +35,7 @@ from daprlite.components.metadata import MetadataReader
 from daprlite.model.component import Component
 from daprlite.model.contracts import EventHandler, InvokeRequest
 from daprlite.model.errors import ComponentInitError
+from daprlite.model.observer import NO_OBSERVER, Observer
 
 log = logging.getLogger("daprlite.bindings.kafka")
 
@@ -53,6 +55,8 @@ class KafkaInput:
         self._consumer: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handler: EventHandler | None = None
+        self._observer: Observer = NO_OBSERVER
+        self._name = ""
         self._workers: dict[tuple[str, int], PartitionWorker] = {}
         self._paused: set[tuple[str, int]] = set()
         self._assigned = asyncio.Event()
@@ -64,7 +68,7 @@ class KafkaInput:
 
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
-        self._component = component.log_name
+        self._component, self._name = component.log_name, component.name
         if not settings.topics:
             log.warning("kafka binding %s: no topic defined, input will not start", component.name)
             return
@@ -111,10 +115,10 @@ class KafkaInput:
             parked = dict(component.metadata, publishTopic=settings.dead_letter_topic)
             await self._dead_letters.init(replace(component, metadata=parked))
 
-    async def start(self, handler: EventHandler) -> None:
+    async def start(self, handler: EventHandler, observer: Observer = NO_OBSERVER) -> None:
         if self._consumer is None or self._settings is None:
             return  # no topics: nothing to read
-        self._handler = handler
+        self._handler, self._observer = handler, observer
         self._consumer.subscribe(
             list(self._settings.topics),
             on_assign=self._on_assign,
@@ -275,8 +279,13 @@ class KafkaInput:
             worker = self._workers.get(key)
             if worker is None:
                 assert self._handler is not None and self._settings is not None
+                deliverer = Deliverer(
+                    self._name, self._handler, self._settings.delivery, self._observer
+                )
                 park = self._dead_letter if self._dead_letters is not None else None
-                worker = PartitionWorker(*key, self._handler, self._store, self._settings, park)
+                worker = PartitionWorker(
+                    *key, deliverer, self._store, park, self._settings.dead_letter_topic
+                )
                 self._workers[key] = worker
             worker.put(message)
 

@@ -105,7 +105,7 @@ class KafkaOutput:
         try:
             self._producer.produce(
                 topic,
-                value=request.data,
+                value=record_value(request.data),
                 key=key,
                 headers=list(request.metadata.items()),
                 on_delivery=on_delivery,
@@ -130,6 +130,12 @@ class KafkaOutput:
         remaining = await asyncio.to_thread(self._producer.flush, 10.0)
         if remaining:
             log.warning("kafka producer closed with %d unacknowledged records", remaining)
+
+
+def record_value(data: bytes) -> bytes | None:
+    """No data, or JSON `null` (what `"data": null` or no data becomes over HTTP), is a record
+    with no value, as daprd's Kafka component writes it; anything else goes as given."""
+    return None if data in (b"", b"null") else data
 
 
 def _settle(done: asyncio.Future[None], err: KafkaError | None) -> None:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from daprlite.bindings.delivery import DeliveryPolicy
 from daprlite.bindings.retry import RetryPolicy
 from daprlite.components.metadata import MetadataReader
 from daprlite.model.component import Component
@@ -87,6 +88,13 @@ class KafkaSettings:
                 component.name,
             )
         return settings
+
+    @property
+    def delivery(self) -> DeliveryPolicy:
+        """How the input side retries a message the app refuses (bindings/delivery's table)."""
+        return DeliveryPolicy(
+            self.retry, self.consume_retry_enabled, noun="Kafka message", stream="partition"
+        )
 
     def _check(self, meta: MetadataReader) -> None:
         if not self.brokers:
