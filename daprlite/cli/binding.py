@@ -14,9 +14,10 @@ import aiohttp
 import typer
 
 from daprlite import console
+from daprlite.cli.edge import reported
 from daprlite.cli.runs import live_entries
 from daprlite.model.config import RunConfig, api_token_from_env, default_components_path
-from daprlite.model.errors import DaprliteError, ExitCode
+from daprlite.model.errors import ConfigError, DaprliteError, ExitCode, SidecarError
 
 binding_app = typer.Typer(name="binding", help="Use output bindings.", no_args_is_help=True)
 
@@ -49,7 +50,7 @@ def invoke(
     ),
 ) -> None:
     """Invoke an output binding and print Dapr's answer; exit 1 on an error."""
-    try:
+    with reported():
         body = _request_body(operation, data, data_file, metadata or [])
         if app_id:
             port = _running_port(app_id)
@@ -57,9 +58,6 @@ def invoke(
         else:
             paths = tuple(components_path or [default_components_path()])
             status, payload = asyncio.run(_through_short_lived_sidecar(paths, name, body))
-    except DaprliteError as exc:
-        console.failure(str(exc))
-        raise typer.Exit(int(exc.exit_code)) from None
     text = payload.decode("utf-8", errors="replace")
     if status >= 400:
         console.failure(f"binding {name} answered HTTP {status}: {text}")
@@ -73,12 +71,12 @@ def _request_body(
     operation: str, data: str | None, data_file: Path | None, metadata: list[str]
 ) -> dict[str, Any]:
     if data is not None and data_file is not None:
-        raise DaprliteError("give --data or --data-file, not both")
+        raise ConfigError("give --data or --data-file, not both")
     if data_file is not None:
         try:
             data = data_file.read_text(encoding="utf-8")
         except OSError as exc:
-            raise DaprliteError(f"cannot read --data-file {data_file}: {exc.strerror}") from exc
+            raise ConfigError(f"cannot read --data-file {data_file}: {exc.strerror}") from exc
     body: dict[str, Any] = {"operation": operation}
     if data is not None:
         try:
@@ -89,7 +87,7 @@ def _request_body(
     for item in metadata:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise DaprliteError(f"--metadata takes key=value, not {item!r}")
+            raise ConfigError(f"--metadata takes key=value, not {item!r}")
         pairs[key] = value
     if pairs:
         body["metadata"] = pairs
@@ -119,7 +117,7 @@ async def _post(port: int, name: str, body: dict[str, Any]) -> tuple[int, bytes]
         ):
             return response.status, await response.read()
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise DaprliteError(f"the sidecar on port {port} did not answer: {exc}") from exc
+        raise SidecarError(f"the sidecar on port {port} did not answer: {exc}") from exc
 
 
 async def _through_short_lived_sidecar(

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from daprlite import console
+from daprlite.cli.edge import reported
 from daprlite.localkafka import DEFAULT_PORT, BrokerStatus, LocalBroker, default_settings
-from daprlite.model.errors import DaprliteError
 
 # Tests swap this for a fake; everything else goes through the real broker.
 broker_factory: Callable[..., LocalBroker] = LocalBroker
@@ -34,7 +34,7 @@ def init(
     ),
 ) -> None:
     """Download (once) and start a local Apache Kafka broker in KRaft mode."""
-    with _reporting(), _spinner() as progress:
+    with reported(), _spinner() as progress:
         broker = broker_factory(default_settings(port=kafka_port), progress=progress)
         current = broker.status()
         if current.running:
@@ -60,7 +60,7 @@ def status(
     output: str = typer.Option("table", "--output", "-o", help="table or json."),
 ) -> None:
     """Show whether the local Kafka broker runs, and where its files are."""
-    with _reporting():
+    with reported():
         info = broker_factory(default_settings()).status()
     if output == "json":
         typer.echo(json.dumps(_as_dict(info), indent=2))
@@ -92,7 +92,7 @@ def uninstall(
     ),
 ) -> None:
     """Stop the local Kafka broker and delete its data."""
-    with _reporting():
+    with reported():
         broker = broker_factory(default_settings(), progress=console.info)
         broker.uninstall(remove_cache=remove_all)
     kept = "" if remove_all else f" (kept the jar cache in {broker.settings.dist_root})"
@@ -112,16 +112,6 @@ def _as_dict(info: BrokerStatus) -> dict[str, object]:
         "libsDir": str(info.libs_dir),
         "installed": info.installed,
     }
-
-
-@contextlib.contextmanager
-def _reporting() -> Iterator[None]:
-    """The CLI edge: a DaprliteError becomes a ❌ line and its exit code."""
-    try:
-        yield
-    except DaprliteError as err:
-        console.failure(str(err))
-        raise typer.Exit(int(err.exit_code)) from None
 
 
 @contextlib.contextmanager

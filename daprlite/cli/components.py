@@ -14,10 +14,11 @@ from rich.table import Table
 
 from daprlite import console
 from daprlite.bindings.registry import BindingRegistry
+from daprlite.cli.edge import reported
 from daprlite.components.loader import load_components
 from daprlite.model.component import Component
 from daprlite.model.config import default_components_path
-from daprlite.model.errors import DaprliteError, ExitCode
+from daprlite.model.errors import ExitCode
 
 _COLUMNS = ("NAME", "TYPE", "VERSION", "SCOPES", "FILE")
 _FORMATS = ("table", "json", "yaml")
@@ -75,13 +76,11 @@ def validate(paths: list[Path] = _paths_option("-p")) -> None:
 
 
 def _load(paths: list[Path] | None, app_id: str | None) -> list[Component]:
-    try:
-        return load_components(
+    with reported():
+        components = load_components(
             paths or [default_components_path()], catalogue=BindingRegistry(), app_id=app_id
         )
-    except DaprliteError as err:
-        console.failure(str(err))
-        raise typer.Exit(err.exit_code) from err
+    return components
 
 
 def _as_dict(component: Component) -> dict[str, Any]:

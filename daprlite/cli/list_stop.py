@@ -23,7 +23,7 @@ from rich.table import Table
 from daprlite import console
 from daprlite.cli.runs import RunEntry, live_entries, pid_started_at, runs_dir
 from daprlite.model.config import api_token_from_env
-from daprlite.model.errors import ConfigError, ExitCode
+from daprlite.model.errors import ConfigError, DaprliteError, ExitCode, SidecarError
 from daprlite.multiapp.template import template_path
 
 _COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "COMMAND", "AGE", "CREATED",
@@ -146,7 +146,7 @@ def stop(
         try:
             for entry in mine:
                 _stop_app(entry, timeout)
-        except ConfigError as exc:
+        except DaprliteError as exc:
             console.failure(f"failed to stop app id {app_id}: {exc}")
             failed = True
             continue
@@ -197,9 +197,9 @@ def _post_shutdown(port: int) -> None:
             pass
     except urllib.error.HTTPError as exc:
         hint = " (set DAPR_API_TOKEN to the run's token)" if exc.code == 401 else ""
-        raise ConfigError(f"its sidecar refused to shut down: HTTP {exc.code}{hint}") from exc
+        raise SidecarError(f"its sidecar refused to shut down: HTTP {exc.code}{hint}") from exc
     except OSError as exc:
-        raise ConfigError(f"its sidecar on port {port} did not answer: {exc}") from exc
+        raise SidecarError(f"its sidecar on port {port} did not answer: {exc}") from exc
 
 
 def _terminate(pid: int, started: float, app_pids: list[int], timeout: float) -> None:

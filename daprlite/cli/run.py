@@ -9,11 +9,11 @@ import typer
 
 from daprlite import console
 from daprlite.bindings.registry import BindingRegistry
+from daprlite.cli.edge import reported
 from daprlite.cli.environment import user_environment
 from daprlite.cli.records import RunRecords
 from daprlite.cli.signals import handle_stop_signals, run_loop
 from daprlite.model.config import RunConfig
-from daprlite.model.errors import DaprliteError
 from daprlite.runtime.sidecar import Sidecar
 
 log = logging.getLogger("daprlite.cli")
@@ -60,7 +60,7 @@ def run(
         help="Multi-App Run: a dapr.yaml run template (or its folder); runs all its apps.",
     ),
 ) -> None:
-    try:
+    with reported(debug=log_level == "debug"):
         if run_file is not None:
             from daprlite.cli.run_template import run_template
 
@@ -74,11 +74,6 @@ def run(
         noisy = BindingRegistry().noisy_loggers()
         console.setup_logging(config.app_id, config.log_level, config.log_as_json, noisy)
         code = _run_sidecar(config)
-    except DaprliteError as exc:
-        console.failure(str(exc))
-        if log_level == "debug":
-            log.exception("details")
-        raise typer.Exit(int(exc.exit_code)) from None
     raise typer.Exit(code)
 
 

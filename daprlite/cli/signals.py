@@ -29,10 +29,17 @@ def handle_stop_signals(
     app_pids: Callable[[], list[int]],
     announce: str,
 ) -> None:
-    """Install SIGINT/SIGTERM handlers on the running loop."""
+    """Install SIGINT/SIGTERM handlers on the running loop.
+
+    The second signal forces the exit, not the first one after a stop began some other way
+    (`POST /v1.0/shutdown`, `daprlite stop`): that one still waits for the graceful stop.
+    """
+    received = 0
 
     def on_signal(signum: int) -> None:
-        if stopping():
+        nonlocal received
+        received += 1
+        if received > 1 and stopping():
             for pid in app_pids():
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)

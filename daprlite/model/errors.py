@@ -13,10 +13,11 @@
     ├── AppError
     │   ├── AppStartError           the app command could not be started
     │   └── AppPortTimeoutError     the app never opened its port
+    ├── SidecarError                a running sidecar refused a client command or did not answer
     └── BrokerError                 the local Kafka broker could not be provisioned or started
 
-The CLI is the only place that turns these into a message and an exit code; the API adapters
-turn BindingError into Dapr's error JSON / gRPC status.
+The CLI's edge (cli/edge.py) is the only place that turns these into a message and an exit code;
+the API adapters turn BindingError into Dapr's error JSON / gRPC status.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ class AppStartError(AppError):
 
 
 class AppPortTimeoutError(AppError):
+    pass
+
+
+class SidecarError(DaprliteError):
     pass
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Protocol
 
 from daprlite import console
-from daprlite.model.errors import ExitCode
+from daprlite.model.errors import DaprliteError, ExitCode
 from daprlite.multiapp.logs import AppLogRouter, AppLogs, current_app, sidecar_handler
 from daprlite.multiapp.template import RunTemplate, TemplateApp
 from daprlite.process.printer import Printer
 from daprlite.runtime.sidecar import Sidecar
+
+log = logging.getLogger("daprlite.multiapp")
 
 
 @dataclass
@@ -149,10 +152,16 @@ class MultiAppRun:
         app_id = started.spec.config.app_id
         try:
             return await started.sidecar.run()
-        except Exception as exc:  # a DaprliteError from start-up, or a bug: report, go on
+        except DaprliteError as exc:  # start-up failed for a reason the user can act on
             self._failed = True
             console.failure(f'Error starting Dapr and app ("{app_id}"): {exc}')
             started.logs.daprd.write(f"❌  {exc}\n")
+            return ExitCode.ERROR
+        except Exception as exc:  # a bug in daprlite: say so, with the traceback in its log
+            self._failed = True
+            log.exception("app %s: daprlite failed unexpectedly", app_id)
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc)
+            console.failure(f'daprlite failed unexpectedly for app "{app_id}": {reason}')
             return ExitCode.ERROR
         finally:
             self._records.remove(started.sidecar)

@@ -10,6 +10,7 @@ import aiohttp
 from daprlite.gocompat.headers import canonical_mime_header_key
 from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
+from daprlite.model.errors import AppError
 
 PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
 # Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
@@ -66,16 +67,30 @@ class HttpAppChannel:
     async def is_subscribed(self, component: Component) -> bool:
         """daprd's rule: the app wants a binding when `OPTIONS /<route>` answers 2xx or 405.
 
-        Network errors propagate (daprd then starts no further input binding).
+        An app that does not answer raises AppError: daprd would log it and run on without
+        its input bindings; daprlite stops with the reason instead of reading nothing silently.
         """
-        async with self._client().options(
-            self._url(route_of(component)),
-            headers=self._headers({"content-type": "application/json"}),
-            timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
-            allow_redirects=False,
-        ) as response:
-            await response.read()
-            return 200 <= response.status < 300 or response.status == 405
+        route = route_of(component)
+        try:
+            async with self._client().options(
+                self._url(route),
+                headers=self._headers({"content-type": "application/json"}),
+                timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
+                allow_redirects=False,
+            ) as response:
+                await response.read()
+        except TimeoutError:
+            raise AppError(
+                f"the app accepted a connection on port {self.port} but did not answer "
+                f"OPTIONS /{route.lstrip('/')} within {PROBE_TIMEOUT:g}s; is --app-port the port "
+                "of its HTTP server (or is it a gRPC app: --app-protocol grpc)?"
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise AppError(
+                f"the app on port {self.port} broke off OPTIONS /{route.lstrip('/')}: "
+                f"{exc or type(exc).__name__}; is --app-port the port of its HTTP server?"
+            ) from exc
+        return 200 <= response.status < 300 or response.status == 405
 
     def handler_for(self, component: Component) -> EventHandler:
         url = self._url(route_of(component))

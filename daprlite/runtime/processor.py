@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TypeVar
 
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.model.component import Component
@@ -16,6 +17,8 @@ from daprlite.model.errors import ComponentError, ComponentInitError
 from daprlite.model.store import CompStore
 
 log = logging.getLogger("daprlite.runtime")
+
+B = TypeVar("B", InputBinding, OutputBinding)
 
 
 def directions_of(component: Component, registry: BindingRegistry) -> tuple[Direction, ...]:
@@ -41,8 +44,16 @@ async def init_bindings(
             continue
         try:
             for direction in directions_of(component, registry):
-                await _init_one(component, direction, registry, store)
+                if direction == "input":
+                    binding = registry.create_input(component.type)
+                    store.inputs[component.name] = await _init(binding, component)
+                else:
+                    output = registry.create_output(component.type)
+                    store.outputs[component.name] = await _init(output, component)
+                log.info("successful init for %s binding (%s)", direction, component.log_name)
         except ComponentError as exc:
+            # The direction that did start must not live on, unlisted and never stopped.
+            await _discard(component.name, store)
             if not component.ignore_errors:
                 raise
             log.warning("Ignoring error processing component: %s", exc)
@@ -51,14 +62,8 @@ async def init_bindings(
         log.info("Component loaded: %s", component.log_name)
 
 
-async def _init_one(
-    component: Component, direction: Direction, registry: BindingRegistry, store: CompStore
-) -> None:
-    binding: InputBinding | OutputBinding
-    if direction == "input":
-        binding = registry.create_input(component.type)
-    else:
-        binding = registry.create_output(component.type)
+async def _init(binding: B, component: Component) -> B:
+    """`binding` initialised within the component's init timeout, or closed and raising."""
     try:
         await asyncio.wait_for(binding.init(component), component.init_timeout_seconds)
     except BaseException as exc:
@@ -70,8 +75,14 @@ async def _init_one(
                 f"{component.init_timeout_seconds:g}s",
             ) from exc
         raise
-    if direction == "input":
-        store.inputs[component.name] = binding  # type: ignore[assignment]
-    else:
-        store.outputs[component.name] = binding  # type: ignore[assignment]
-    log.info("successful init for %s binding (%s)", direction, component.log_name)
+    return binding
+
+
+async def _discard(name: str, store: CompStore) -> None:
+    for instances in (store.inputs, store.outputs):
+        binding = instances.pop(name, None)
+        if binding is not None:
+            try:
+                await binding.close()
+            except Exception:
+                log.exception("binding %s did not close cleanly", name)

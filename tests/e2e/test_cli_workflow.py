@@ -208,6 +208,31 @@ def test_an_app_that_never_opens_its_port(tmp_path, unused_tcp_port) -> None:
     )
 
 
+# Accepts connections and reads, but never answers: a port that is not an HTTP server.
+SILENT_APP = """
+import socket, sys, time
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+held = []
+while True:
+    conn, _ = server.accept()
+    held.append(conn)
+"""
+
+
+def test_an_app_that_never_answers_the_binding_probe(tmp_path, kafka_broker, kafka_topic) -> None:
+    component_folder(tmp_path / "components", "orders", kafka_broker.bootstrap, kafka_topic())
+    port = free_port()
+    code, line = _failed_run(
+        tmp_path, "--app-port", str(port), "--", sys.executable, "-c", SILENT_APP, str(port)
+    )
+    assert code == 1
+    assert line == (
+        f"❌  the app accepted a connection on port {port} but did not answer OPTIONS /orders "
+        "within 3s; is --app-port the port of its HTTP server (or is it a gRPC app: "
+        "--app-protocol grpc)?"
+    )
+
+
 def test_a_spinner_turns_on_a_terminal_while_the_app_port_is_awaited(tmp_path) -> None:
     (tmp_path / "components").mkdir()
     port = free_port()

@@ -60,4 +60,14 @@ def test_a_refused_connection_is_worth_waiting_for() -> None:
     err = error(KafkaError._TRANSPORT, "b:1/bootstrap: Connect to ipv4#b:1 failed: refused")
     assert not connect._is_fatal(err)
     text = connect.explain(err, settings(brokers="b:1", authType="none"))
-    assert text == "cannot reach brokers b:1: Connect to ipv4#b:1 failed: refused"
+    assert text == (
+        "cannot reach brokers b:1: Connect to ipv4#b:1 failed: refused. Check that the brokers "
+        "are up and reachable from this machine"
+    )
+
+
+@pytest.mark.parametrize("brokers", ["localhost:9092", "127.0.0.1:9092", "[::1]:9092"])
+def test_an_unreachable_local_broker_ends_with_how_to_start_one(brokers: str) -> None:
+    err = error(KafkaError._TRANSPORT, f"{brokers}/bootstrap: Connect failed: refused")
+    text = connect.explain(err, settings(brokers=brokers, authType="none"))
+    assert text.endswith(". Is a broker running there? Start one with `daprlite init`")

@@ -90,10 +90,23 @@ def explain(err: Any, settings: KafkaSettings) -> str:
         elif _NO_TLS_HERE in detail:
             text += '. That listener has no TLS: set disableTls: "true"'
     else:
-        text = f"cannot reach brokers {brokers}: {detail}"
+        text = unreachable(settings.brokers, detail)
     if settings.sasl_password:  # librdkafka never echoes it; this makes sure of that
         text = text.replace(settings.sasl_password, "***")
     return text
+
+
+def unreachable(brokers: tuple[str, ...], detail: str) -> str:
+    """Why the brokers could not be reached, ending with what to do about it."""
+    text = f"cannot reach brokers {','.join(brokers)}: {detail}"
+    if brokers and all(_is_local(address) for address in brokers):
+        return text + ". Is a broker running there? Start one with `daprlite init`"
+    return text + ". Check that the brokers are up and reachable from this machine"
+
+
+def _is_local(address: str) -> bool:
+    host = address.rsplit(":", 1)[0].strip("[]").lower() if ":" in address else address.lower()
+    return host in ("localhost", "::1", "") or host.startswith("127.")
 
 
 def _is_fatal(err: Any) -> bool:

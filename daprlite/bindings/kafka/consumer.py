@@ -26,7 +26,7 @@ from confluent_kafka import (
 )
 
 from daprlite.bindings.delivery import Deliverer
-from daprlite.bindings.kafka.connect import check_brokers
+from daprlite.bindings.kafka.connect import check_brokers, unreachable
 from daprlite.bindings.kafka.partition import PartitionWorker
 from daprlite.bindings.kafka.producer import KafkaOutput
 from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
@@ -107,7 +107,7 @@ class KafkaInput:
         except KafkaException as exc:
             raise ComponentInitError(
                 component.log_name,
-                f"kafka: cannot reach brokers {','.join(settings.brokers)}: {exc.args[0].str()}",
+                f"kafka: {unreachable(settings.brokers, exc.args[0].str())}",
             ) from exc
 
         if settings.dead_letter_topic:
