@@ -133,7 +133,9 @@ class MetadataReader:
         if _INTEGER.fullmatch(value.strip()):
             return int(value.strip()) * (1e-3 if bare_unit == "ms" else 1.0)
         try:
-            return parse_duration(value)
+            # Go's time.ParseDuration refuses surrounding spaces (and so does parse_duration);
+            # daprlite trims them here as every typed getter of this reader does.
+            return parse_duration(value.strip())
         except ValueError:
             raise self.error(
                 key, f"must be a duration such as 500ms, 5s, 1m or 1h30m, got {value!r}"

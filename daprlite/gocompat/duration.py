@@ -1,38 +1,81 @@
-"""Go's `time.ParseDuration`, the grammar of every duration in a Dapr component."""
+"""Go's `time.ParseDuration`, the grammar of every duration in a Dapr component.
+
+Go counts in whole nanoseconds held in an int64, so this does too: a fraction finer than a
+nanosecond is cut off (`1.5ns` is 1ns), and a total past int64 is refused, not rounded.
+Nothing is trimmed: Go refuses ` 1s` and `1s `.
+"""
 
 from __future__ import annotations
 
 import re
 
-_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "\u00b5s": 1e-6,  # micro sign
-    "\u03bcs": 1e-6,  # Greek mu
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
+_UNIT_NANOS = {
+    "ns": 1,
+    "us": 1_000,
+    "\u00b5s": 1_000,  # micro sign
+    "\u03bcs": 1_000,  # Greek mu
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60 * 1_000_000_000,
+    "h": 3600 * 1_000_000_000,
 }
-_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)", re.ASCII)
+_LIMIT = 1 << 63  # Go sums magnitudes in a uint64, allowing at most -(int64 minimum)
+# One part: digits, an optional fraction, then the unit, which is everything up to the next
+# digit or dot (so `1s ` has the unknown unit "s ").
+_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^.0-9]*)")
 
 
 def parse_duration(text: str) -> float:
-    """`1h2m3.5s`, `100ms`, `-5s`, `0` as float seconds; ValueError on anything else."""
-    body = text.strip()
-    sign = -1.0 if body.startswith("-") else 1.0
-    if body.startswith(("-", "+")):
+    """`1h2m3.5s`, `100ms`, `-5s`, `0` as float seconds; ValueError where Go returns an error."""
+    body, negative = text, text.startswith("-")
+    if body.startswith(("-", "+")):  # one sign at most
         body = body[1:]
-    if body == "0":
+    if body == "0":  # the one number Go takes without a unit
         return 0.0
     if not body:
-        raise ValueError(f"invalid duration {text!r}")
-    total, pos = 0.0, 0
-    for match in _PART.finditer(body):
-        if match.start() != pos:
+        raise _invalid(text, "no number")
+    total, pos = 0, 0
+    while pos < len(body):
+        part = _PART.match(body, pos)
+        assert part is not None  # every group may be empty, so the pattern always matches
+        whole, fraction, unit = part.group(1), part.group(2) or "", part.group(3)
+        if not whole and not fraction:
+            raise _invalid(text, "no number")
+        if not unit:
+            raise _invalid(text, "missing unit")
+        if unit not in _UNIT_NANOS:
+            raise _invalid(text, f"unknown unit {unit!r}")
+        scale = _UNIT_NANOS[unit]
+        value = int(whole or "0")
+        if value > _LIMIT // scale:
+            raise _invalid(text, "out of range")
+        value *= scale
+        digits, divisor = _leading_fraction(fraction)
+        # Go's float64 step, truncated to whole nanoseconds.
+        value += int(float(digits) * (float(scale) / divisor))
+        total += value
+        if total > _LIMIT:
+            raise _invalid(text, "out of range")
+        pos = part.end()
+    if negative:
+        return -total / 1_000_000_000
+    if total > _LIMIT - 1:
+        raise _invalid(text, "out of range")
+    return total / 1_000_000_000
+
+
+def _leading_fraction(digits: str) -> tuple[int, float]:
+    """Go's leadingFraction: the fraction's digits as an integer and its divisor (10**count).
+
+    Digits past what a uint64 holds are dropped rather than refused.
+    """
+    value, divisor = 0, 1.0
+    for digit in digits:
+        if value > (_LIMIT - 1) // 10 or value * 10 + int(digit) > _LIMIT:
             break
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(body):
-        raise ValueError(f"invalid duration {text!r}")
-    return sign * total
+        value, divisor = value * 10 + int(digit), divisor * 10
+    return value, divisor
+
+
+def _invalid(text: str, reason: str) -> ValueError:
+    return ValueError(f"invalid duration {text!r}: {reason}")

@@ -9,7 +9,9 @@ from decimal import Decimal
 def format_float(f: float) -> str:
     """Go's float64 encoding: shortest round-trip digits, exponent form only when tiny or huge."""
     if not math.isfinite(f):
-        raise ValueError(f"json: unsupported value: {f}")
+        # Go's UnsupportedValueError names the value as strconv writes it: NaN, +Inf, -Inf.
+        name = "NaN" if math.isnan(f) else ("+Inf" if f > 0 else "-Inf")
+        raise ValueError(f"json: unsupported value: {name}")
     if f == 0:
         return "-0" if math.copysign(1.0, f) < 0 else "0"
     magnitude = abs(f)

@@ -133,6 +133,13 @@ def test_duration_bare_numbers_use_the_bare_unit() -> None:
         reader(d="soon").duration("d", 1.0)
 
 
+def test_duration_trims_what_parse_duration_refuses() -> None:
+    # Go's ParseDuration refuses " 2m " (so does parse_duration); the reader trims it first.
+    with pytest.raises(ValueError, match="invalid duration"):
+        parse_duration(" 2m ")
+    assert reader(d=" 2m ").duration("d", 1.0) == 120.0
+
+
 def test_choice() -> None:
     options = ("newest", "oldest")
     assert reader(initialOffset="OLDEST").choice("initialoffset", options, "newest") == "oldest"
