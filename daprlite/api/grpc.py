@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import grpc
@@ -36,7 +36,12 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
         # Unlike HTTP, gRPC passes `data` through untouched. The caller's own gRPC call
         # metadata is deliberately not merged into the binding metadata (daprd does, and
         # it leaks user-agent and *-bin trace keys into Kafka headers).
-        invoke = InvokeRequest(bytes(request.data), dict(request.metadata), request.operation)
+        invoke = InvokeRequest(
+            bytes(request.data),
+            dict(request.metadata),
+            request.operation,
+            context=trace_context(context.invocation_metadata() or ()),
+        )
         try:
             response = await self._api.invoke_binding(request.name, invoke)
         except BindingError as exc:
@@ -79,6 +84,11 @@ def _unimplemented(rpc: str) -> Callable[..., Awaitable[Any]]:
 for _rpc in dir(dapr_pb2_grpc.DaprServicer):
     if _rpc[0].isupper() and _rpc not in _SERVED:
         setattr(DaprServicer, _rpc, _unimplemented(_rpc))
+
+
+def trace_context(call_metadata: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """The W3C trace context the caller sent (`traceparent`, `tracestate`), if any."""
+    return {key: str(value) for key, value in call_metadata if key in ("traceparent", "tracestate")}
 
 
 def response_headers(metadata: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

@@ -156,6 +156,8 @@ async def test_caller_grpc_metadata_does_not_leak_into_binding_metadata(
         metadata=(("x-custom", "1"), ("grpc-trace-bin", b"\x00\x01"), ("traceparent", "00-a")),
     )
     assert sidecar.binding.requests[0].metadata == {"k": "v"}
+    # The trace context is kept apart, for tracing to continue (not as binding metadata).
+    assert sidecar.binding.requests[0].context == {"traceparent": "00-a"}
 
 
 def error_info(exc: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
