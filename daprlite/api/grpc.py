@@ -45,6 +45,10 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
         try:
             response = await self._api.invoke_binding(request.name, invoke)
         except BindingError as exc:
+            # daprd sends what the binding got back (e.g. an http call's status) even on failure.
+            failed = getattr(exc, "response", None)
+            if failed is not None and (headers := response_headers(failed.metadata)):
+                await context.send_initial_metadata(headers)
             message = f"error invoking output binding {request.name}: {exc}"
             await _abort(context, code_pb2.INTERNAL, message, "ERR_INVOKE_OUTPUT_BINDING")
             raise AssertionError("unreachable") from exc  # abort() always raises

@@ -25,6 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daprlite.model.contracts import InvokeResponse
 
 
 class ExitCode(IntEnum):
@@ -109,7 +113,12 @@ class UnsupportedOperationError(BindingError):
 
 
 class BindingInvokeError(BindingError):
-    pass
+    """The binding failed while doing its work. `response`: what it got back all the same (an
+    http binding's status and headers); daprd returns its metadata with the error."""
+
+    def __init__(self, message: str, response: InvokeResponse | None = None) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 class AppError(DaprliteError):

@@ -198,6 +198,21 @@ async def test_invoke_errors_are_internal_with_error_info(
     assert (info.reason, info.domain) == ("ERR_INVOKE_OUTPUT_BINDING", "dapr.io")
 
 
+async def test_a_failed_call_still_sends_what_the_binding_got_back(sidecar: GrpcSidecar) -> None:
+    # daprd: an http binding's 404 fails the call, and its status goes out as a header too.
+    got_back = InvokeResponse(b"not here", {"statusCode": "404", "status": "404 Not Found"})
+    sidecar.binding.fail_with = BindingInvokeError("received status code 404", got_back)
+    call = sidecar.stub.InvokeBinding(
+        binding_pb2.InvokeBindingRequest(name=BINDING, operation="create")
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    assert caught.value.code() == grpc.StatusCode.INTERNAL
+    headers = dict(await call.initial_metadata())
+    assert headers["metadata.statuscode"] == "404"
+    assert headers["metadata.status"] == "404 Not Found"
+
+
 async def test_other_rpcs_are_unimplemented_by_name(sidecar: GrpcSidecar) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await sidecar.stub.GetState(api_v1.GetStateRequest(store_name="s", key="k"))
