@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from daprlite.model.errors import AppStartError, ExitCode
-from daprlite.process.printer import Printer
+from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, exit_code
 
 DEADLINE = 10.0
@@ -66,6 +66,7 @@ async def test_stdout_and_stderr_lines_are_prefixed() -> None:
     out = io.StringIO()
     code = "import sys; print('to out', flush=True); print('to err', file=sys.stderr)"
     assert await run(code, Printer(out)) == 0
+    assert await drain_app_output()
     assert sorted(out.getvalue().splitlines()) == ["== APP == to err", "== APP == to out"]
 
 
@@ -78,6 +79,7 @@ async def test_partial_last_line_is_printed() -> None:
 async def test_invalid_utf8_is_replaced() -> None:
     out = io.StringIO()
     await run("import sys; sys.stdout.buffer.write(b'bad \\xff\\xfe end\\n')", Printer(out))
+    assert await drain_app_output()
     assert out.getvalue() == "== APP == bad \ufffd\ufffd end\n"
 
 
