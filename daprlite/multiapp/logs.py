@@ -17,6 +17,7 @@ from typing import TextIO, cast
 from daprlite.console import DaprdFormatter, install_root
 from daprlite.model.config import LOG_LEVELS
 from daprlite.multiapp.template import TemplateApp
+from daprlite.process.printer import LineWriter, app_output, drop_notice
 
 # The app whose sidecar is running the current task (or thread): how one process's log records
 # find their app's log destination.
@@ -28,33 +29,47 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 class Tee(io.TextIOBase):
     """A text stream writing to a log file (colour codes stripped) and/or the console.
 
-    The console side is known from the start (a Printer decides on colour when it is made);
-    the file is bound by AppLogs.open().
+    Writes go through the app-output writer thread, in order with the app's own lines, so a
+    slow console never blocks the event loop. The console side is known from the start (a
+    Printer decides on colour when it is made); the file is bound by AppLogs.open().
     """
 
-    def __init__(self, console: TextIO | None) -> None:
+    def __init__(self, console: TextIO | None, writer: LineWriter | None = None) -> None:
         super().__init__()
         self._file: TextIO | None = None
         self._console = console
+        self._writer = writer if writer is not None else app_output()
 
     def bind(self, file: TextIO | None) -> None:
         self._file = file
 
     def write(self, text: str) -> int:
-        if self._console is not None:
-            self._console.write(text)
-        if self._file is not None:
-            self._file.write(_ANSI.sub("", text))
+        if text:
+            self._writer.submit(self, text)
         return len(text)
 
     def flush(self) -> None:
-        for stream in (self._console, self._file):
-            if stream is not None:
-                stream.flush()
+        pass  # the writer flushes after every write
 
     def isatty(self) -> bool:
         # Colour is for the console; the file side strips it again.
         return self._console is not None and self._console.isatty()
+
+    # --- on the writer thread ---------------------------------------------------------------
+
+    def write_now(self, text: str) -> None:
+        if self._console is not None:
+            try:
+                self._console.write(text)
+                self._console.flush()
+            except BrokenPipeError:
+                # The console reader went away (`| head`): the log file still gets everything.
+                self._console = None
+        if self._file is not None:
+            self._file.write(_ANSI.sub("", text))
+
+    def dropped_notice(self, count: int) -> str:
+        return drop_notice(count, "sidecar log") + "\n"
 
 
 class AppLogs:
@@ -63,15 +78,18 @@ class AppLogs:
     `app` and `daprd` are streams from the start; open() binds them to their files.
     """
 
-    def __init__(self, app: TemplateApp, console: TextIO | None = None) -> None:
+    def __init__(
+        self, app: TemplateApp, console: TextIO | None = None, writer: LineWriter | None = None
+    ) -> None:
         self._app_spec = app
         out = console if console is not None else sys.stdout
+        self._writer = writer if writer is not None else app_output()
         self.dir = app.logs_dir
         self._files: list[TextIO] = []
         self.app_log_path: Path | None = None
         self.daprd_log_path: Path | None = None
-        self._app_tee = Tee(out if app.app_log != "file" else None)
-        self._daprd_tee = Tee(out if app.daprd_log != "file" else None)
+        self._app_tee = Tee(out if app.app_log != "file" else None, self._writer)
+        self._daprd_tee = Tee(out if app.daprd_log != "file" else None, self._writer)
         self.app = cast(TextIO, self._app_tee)
         self.daprd = cast(TextIO, self._daprd_tee)
 
@@ -98,11 +116,16 @@ class AppLogs:
         return stream
 
     def close(self) -> None:
-        self._app_tee.bind(None)
-        self._daprd_tee.bind(None)
-        for stream in self._files:
-            stream.close()
-        self._files.clear()
+        """Close the files once the writer has written everything queued for them."""
+        files, self._files = self._files, []
+
+        def close_now() -> None:
+            self._app_tee.bind(None)
+            self._daprd_tee.bind(None)
+            for stream in files:
+                stream.close()
+
+        self._writer.call(close_now)
 
 
 class AppLogRouter(logging.Handler):

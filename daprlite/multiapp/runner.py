@@ -19,7 +19,7 @@ from daprlite import console
 from daprlite.model.errors import DaprliteError, ExitCode
 from daprlite.multiapp.logs import AppLogRouter, AppLogs, current_app, sidecar_handler
 from daprlite.multiapp.template import RunTemplate, TemplateApp
-from daprlite.process.printer import Printer
+from daprlite.process.printer import Printer, drain_app_output
 from daprlite.runtime.sidecar import Sidecar
 
 log = logging.getLogger("daprlite.multiapp")
@@ -102,6 +102,7 @@ class MultiAppRun:
         finally:
             self.request_stop()
             await asyncio.gather(*(s.task for s in self._started if s.task), return_exceptions=True)
+            await drain_app_output()  # every app's last lines and log files, before we exit
         if self._signal == signal.SIGINT:
             return ExitCode.SIGINT
         if self._signal == signal.SIGTERM:

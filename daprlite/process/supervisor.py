@@ -168,18 +168,39 @@ class AppProcess:
             raise RuntimeError("AppProcess.terminate() before start()")
         pgid = self._proc.pid  # start_new_session made the app its group's leader
         if self._signal_group(pgid, signal.SIGTERM):
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + grace
             try:
                 # Wait for the group to empty, not just the leader, so the app's children get
-                # their grace period too. The kernel offers no event for that: poll.
-                while self._group_alive(pgid) and loop.time() < deadline:  # noqa: ASYNC110
-                    await asyncio.sleep(_POLL)
+                # their grace period too.
+                async with asyncio.timeout(grace):
+                    await self._group_emptied(pgid)
+            except TimeoutError:
+                pass
             finally:
-                # Also when our caller gives up (cancelled): never leave the group behind.
-                if self._group_alive(pgid):
-                    self._signal_group(pgid, signal.SIGKILL)
+                # Also when our caller gives up (cancelled): never leave the group behind. What
+                # is left may be zombies only, which a SIGKILL leaves as they are.
+                self._signal_group(pgid, signal.SIGKILL)
         return await self.wait()
+
+    async def _group_emptied(self, pgid: int) -> None:
+        """Return once no live process is left in the group.
+
+        The kernel offers no event for that, and scanning every process on the machine on the
+        loop would stall it: the members are found by one scan in a thread, then only they are
+        polled. A scan is repeated only when they are all gone but the group is not.
+        """
+        members = await asyncio.to_thread(_live_members, pgid)
+        while True:
+            members = [proc for proc in members if _is_live_member(proc, pgid)]
+            # A leader that died but is not reaped yet still holds the group: wait for that.
+            if not members and self.returncode is not None:
+                if not _group_exists(pgid):
+                    return
+                # A zombie, or a process started after the last scan (an app that forks in its
+                # SIGTERM handler): look again.
+                members = await asyncio.to_thread(_live_members, pgid)
+                if not members:
+                    return
+            await asyncio.sleep(_POLL)
 
     @staticmethod
     def _signal_group(pgid: int, signum: signal.Signals) -> bool:
@@ -192,19 +213,38 @@ class AppProcess:
             return False
         return True
 
-    def _group_alive(self, pgid: int) -> bool:
-        if self._proc is not None and self._proc.returncode is None:
-            return True  # the leader has not even been reaped yet
+
+def _group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _live_members(pgid: int) -> list[psutil.Process]:
+    """Every process of the group that is not a zombie: one scan of the process table.
+
+    Zombies still count for killpg, and an orphaned grandchild's zombie waits on init, which in
+    a container may never reap it: only live members keep us waiting.
+    """
+    found = []
+    for proc in psutil.process_iter():
         try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        # Zombies still count for killpg, and an orphaned grandchild's zombie waits on init,
-        # which in a container may never reap it: only live members keep us waiting.
-        for proc in psutil.process_iter():
-            try:
-                if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
-                    return True
-            except (ProcessLookupError, psutil.Error):
-                continue
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return found
+
+
+def _is_live_member(proc: psutil.Process, pgid: int) -> bool:
+    try:
+        # is_running() also tells a reused pid from the process we saw.
+        return (
+            proc.is_running()
+            and proc.status() != psutil.STATUS_ZOMBIE
+            and os.getpgid(proc.pid) == pgid
+        )
+    except (ProcessLookupError, psutil.Error):
         return False

@@ -27,7 +27,7 @@ from daprlite.model.errors import AppError, ConfigError, ExitCode
 from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
-from daprlite.process.printer import Printer
+from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
 from daprlite.runtime.app_port import wait_for_port
@@ -238,6 +238,7 @@ class Sidecar:
         await stop_inputs(self.store)
         if self.app is not None:
             await self.app.terminate(self.config.shutdown_grace)
+            await drain_app_output()  # its last lines are printed before anything that follows
         if self._channel is not None:
             await self._channel.close()
         if self._runner is not None:

@@ -7,6 +7,7 @@ import io
 import os
 import stat
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ import psutil
 import pytest
 
 from daprlite.model.errors import AppStartError, ExitCode
-from daprlite.process.printer import Printer
+from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, exit_code
 
 DEADLINE = 10.0
@@ -65,6 +66,7 @@ async def test_stdout_and_stderr_lines_are_prefixed() -> None:
     out = io.StringIO()
     code = "import sys; print('to out', flush=True); print('to err', file=sys.stderr)"
     assert await run(code, Printer(out)) == 0
+    assert await drain_app_output()
     assert sorted(out.getvalue().splitlines()) == ["== APP == to err", "== APP == to out"]
 
 
@@ -77,6 +79,7 @@ async def test_partial_last_line_is_printed() -> None:
 async def test_invalid_utf8_is_replaced() -> None:
     out = io.StringIO()
     await run("import sys; sys.stdout.buffer.write(b'bad \\xff\\xfe end\\n')", Printer(out))
+    assert await drain_app_output()
     assert out.getvalue() == "== APP == bad \ufffd\ufffd end\n"
 
 
@@ -197,6 +200,45 @@ async def test_grandchild_ignoring_sigterm_is_killed_after_grace() -> None:
     assert await app.terminate(grace=0.5) == ExitCode.SIGTERM
     assert 0.5 <= time.monotonic() - started < 4.0
     await eventually(lambda: gone(grandchild))
+
+
+async def test_a_child_forked_in_the_sigterm_handler_gets_the_grace_then_sigkill() -> None:
+    printer = FakePrinter()
+    code = (
+        "import os, signal, subprocess, sys, time\n"
+        "def stop(*_):\n"
+        # Started after the SIGTERM went out, so after any look at the group before it.
+        "    p = subprocess.Popen(['sleep', '60'])\n"
+        "    print(p.pid, flush=True)\n"
+        "    os._exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    app = AppProcess(py(code), printer)
+    await app.start()
+    await eventually(lambda: "ready" in printer.lines)
+    started = time.monotonic()
+    assert await app.terminate(grace=0.5) == 0
+    assert time.monotonic() - started >= 0.5  # the late child kept us waiting: its grace
+    late = int(next(line for line in printer.lines if line.isdigit()))
+    await eventually(lambda: gone(late))
+
+
+async def test_terminate_never_scans_the_process_table_on_the_loop(monkeypatch) -> None:
+    scans: list[bool] = []
+    real = psutil.process_iter
+
+    def watched(*args: object, **kwargs: object) -> object:
+        scans.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(psutil, "process_iter", watched)
+    app = await start_ignoring_sigterm()
+    assert await app.terminate(grace=0.5) == 137  # ten polls' worth of waiting
+    assert scans, "the group's members were never looked up"
+    assert not any(scans), "a scan ran on the event loop's thread"
+    assert len(scans) <= 2  # one look, plus at most one when its members are gone
 
 
 async def test_cancelled_terminate_still_kills_the_group() -> None:

@@ -14,8 +14,10 @@ import pytest
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import BindingEvent
 from daprlite.process.printer import Printer
+from daprlite.runtime import sidecar as sidecar_module
 from daprlite.runtime.sidecar import Sidecar
 from tests.conftest import free_port
+from tests.process.streams import GatedStream
 from tests.runtime import fakes
 
 # A tiny app: waits a moment before listening (so a racing sidecar would be caught), answers
@@ -42,7 +44,9 @@ def _fresh_events() -> None:
     fakes.FakeInput.handler = None
 
 
-def make_sidecar(tmp_path: Path, command: list[str], app_port: int | None) -> Sidecar:
+def make_sidecar(
+    tmp_path: Path, command: list[str], app_port: int | None, printer: Printer | None = None
+) -> Sidecar:
     folder = tmp_path / "components"
     folder.mkdir(exist_ok=True)
     (folder / "fake.yaml").write_text(fakes.component_yaml())
@@ -54,7 +58,8 @@ def make_sidecar(tmp_path: Path, command: list[str], app_port: int | None) -> Si
         app_startup_timeout=60.0,
         shutdown_grace=2.0,
     )
-    return Sidecar(config, registry=fakes.registry(), printer=Printer(io.StringIO()))
+    printer = printer or Printer(io.StringIO())
+    return Sidecar(config, registry=fakes.registry(), printer=printer)
 
 
 async def _until(predicate: object, timeout: float = 60.0) -> None:
@@ -133,3 +138,20 @@ async def test_a_request_in_flight_at_shutdown_is_answered(tmp_path):
 async def test_the_apps_exit_code_becomes_daprlites(tmp_path):
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", "raise SystemExit(3)"], None)
     assert await asyncio.wait_for(sidecar.run(), 20) == 3
+
+
+async def test_the_apps_last_lines_are_printed_before_run_returns(tmp_path, monkeypatch):
+    # A terminal that reads nothing until the sidecar is stopping: only the drain at shutdown
+    # can make the app's lines appear before run() returns.
+    out = GatedStream()
+    drain = sidecar_module.drain_app_output
+
+    async def open_then_drain() -> bool:
+        out.gate.set()
+        return await drain()
+
+    monkeypatch.setattr(sidecar_module, "drain_app_output", open_then_drain)
+    code = "for i in range(500): print(i)"
+    sidecar = make_sidecar(tmp_path, [sys.executable, "-c", code], None, Printer(out))
+    assert await asyncio.wait_for(sidecar.run(), 20) == 0
+    assert out.getvalue().splitlines() == [f"== APP == {i}" for i in range(500)]

@@ -2,7 +2,8 @@
 
 confluent-kafka's Producer never blocks in `produce()`, but its delivery reports arrive only
 through `poll()`. One daemon thread polls; each report resolves the request's future on the
-event loop with `call_soon_threadsafe`, so the loop itself never waits on librdkafka.
+event loop with `call_soon_threadsafe`, so the loop itself never waits on librdkafka. A fatal
+producer error (librdkafka's only way out: a new instance) makes the next request replace it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import contextvars
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
@@ -24,29 +25,53 @@ from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingInvokeError
 
 log = logging.getLogger("daprlite.bindings.kafka")
+# librdkafka's own chatter (a broker briefly down), shown at debug level only.
+client_log = logging.getLogger("daprlite.bindings.kafka.client")
 
 # How long a record may wait for its ack (librdkafka retries inside this budget) before the
 # request fails with a 500: long enough for a broker restart, short enough never to "hang".
 DEFAULT_PUBLISH_TIMEOUT = 30.0
+# Beyond publishTimeout, how long a request waits for librdkafka's own timeout report (its
+# timeout scan runs about once a second) before it answers without one.
+_REPORT_MARGIN = 5.0
 _POLL_SECONDS = 0.05
+# After poll() raised, a pause so that an error on every call cannot spin the thread.
+_POLL_ERROR_PAUSE = 0.5
+# A replaced producer's purged records get their (failed) reports within this.
+_RETIRE_FLUSH_SECONDS = 5.0
 _KEY_FIELDS = ("partitionKey", "__key")
 
 
+ProducerFactory = Callable[[dict[str, Any]], Any]
+
+
 class KafkaOutput:
-    def __init__(self) -> None:
+    def __init__(self, producer_class: ProducerFactory = Producer) -> None:
+        """`producer_class`: what makes the confluent-kafka Producer (tests pass a fake)."""
+        self._make_producer = producer_class
         self._producer: Any = None
         self._settings: KafkaSettings | None = None
+        self._name = ""
+        self._config: dict[str, Any] = {}
+        self._publish_timeout = DEFAULT_PUBLISH_TIMEOUT
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
+        # Which producer is in use, and which one last reported a fatal error (set by its
+        # error_cb on the poll thread): a late report from a replaced one changes nothing.
+        self._generation = 0
+        self._fatal_generation: int | None = None
+        self._replacing = asyncio.Lock()
 
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
+        self._name = component.log_name
         meta = MetadataReader(component)
         timeout = meta.duration("publishTimeout", DEFAULT_PUBLISH_TIMEOUT)
         if timeout <= 0:
             raise meta.error("publishTimeout", "must be a positive duration")
-        config = settings.client_config() | {
+        self._publish_timeout = timeout
+        self._config = settings.client_config() | {
             # Every 204 must mean "in Kafka": wait for all in-sync replicas, no duplicates
             # from librdkafka's own retries.
             "acks": "all",
@@ -59,7 +84,7 @@ class KafkaOutput:
         # Like daprd, an unreachable broker (or a refused login) fails start-up instead of
         # every later request.
         await check_brokers(settings, component)
-        self._producer = Producer(config)
+        self._producer = self._new_producer()
         # In a copy of this task's context: delivery and log callbacks keep their app's tag.
         self._poller = threading.Thread(
             target=contextvars.copy_context().run,
@@ -68,6 +93,33 @@ class KafkaOutput:
             daemon=True,
         )
         self._poller.start()
+
+    def _new_producer(self) -> Any:
+        self._generation += 1
+        generation = self._generation
+
+        def on_error(err: KafkaError) -> None:
+            # On the poll thread, from poll().
+            if not err.fatal():
+                client_log.debug("kafka producer %s: %s", self._name, err.str())
+            elif self._fatal_generation != generation:
+                self._fatal_generation = generation
+                log.error(
+                    "kafka binding %s: the producer hit a fatal error (%s); the next request "
+                    "replaces it with a new one",
+                    self._name,
+                    err.str(),
+                )
+
+        return self._make_producer(self._config | {"error_cb": on_error})
+
+    async def _replace_failed_producer(self) -> None:
+        async with self._replacing:
+            if self._fatal_generation != self._generation:
+                return  # a request before this one has replaced it already
+            failed, self._producer = self._producer, self._new_producer()
+            log.warning("kafka binding %s: replaced the failed producer", self._name)
+            await asyncio.to_thread(_retire, failed)
 
     def operations(self) -> Sequence[str]:
         return ["create"]
@@ -79,13 +131,25 @@ class KafkaOutput:
             raise BindingInvokeError("kafka: publishTopic is not set in the component")
         if self._stop.is_set():
             raise BindingInvokeError("kafka: the binding is shutting down")
+        if self._fatal_generation == self._generation:
+            await self._replace_failed_producer()
         key = next((request.metadata[k] for k in _KEY_FIELDS if request.metadata.get(k)), None)
         done: asyncio.Future[None] = self._loop.create_future()
         extra: dict[str, Any] = {}
         if "partitionNumber" in request.metadata:
             extra["partition"] = _partition_number(request.metadata["partitionNumber"])
         self._produce(topic, request, key, done, extra)
-        await done
+        # librdkafka reports every record by message.timeout.ms; this bound holds even if its
+        # reports stop coming, so a request never hangs.
+        bound = self._publish_timeout + _REPORT_MARGIN
+        try:
+            await asyncio.wait_for(done, bound)
+        except TimeoutError as exc:
+            raise BindingInvokeError(
+                f"kafka: no delivery report for the record within {bound:g}s (publishTimeout "
+                f"{self._publish_timeout:g}s plus {_REPORT_MARGIN:g}s); it may or may not have "
+                "been written"
+            ) from exc
         return None
 
     def _produce(
@@ -118,7 +182,14 @@ class KafkaOutput:
 
     def _poll_loop(self) -> None:
         while not self._stop.is_set():
-            self._producer.poll(_POLL_SECONDS)
+            try:
+                # self._producer read each time: a replaced producer is polled from then on.
+                self._producer.poll(_POLL_SECONDS)
+            except Exception:
+                # This thread serves every delivery report: it must outlive any one error
+                # (poll() re-raises what a callback raised).
+                log.exception("kafka binding %s: producer poll failed", self._name)
+                self._stop.wait(_POLL_ERROR_PAUSE)
 
     async def close(self) -> None:
         if self._producer is None or self._loop is None:
@@ -136,6 +207,16 @@ def record_value(data: bytes) -> bytes | None:
     """No data, or JSON `null` (what `"data": null` or no data becomes over HTTP), is a record
     with no value, as daprd's Kafka component writes it; anything else goes as given."""
     return None if data in (b"", b"null") else data
+
+
+def _retire(producer: Any) -> None:
+    """Let go of a failed producer: its unsent records are failed, and their reports served, so
+    that every request waiting on one is answered."""
+    try:
+        producer.purge()
+        producer.flush(_RETIRE_FLUSH_SECONDS)
+    except KafkaException as exc:
+        log.debug("kafka: the failed producer did not close cleanly: %s", _reason(exc))
 
 
 def _settle(done: asyncio.Future[None], err: KafkaError | None) -> None:
