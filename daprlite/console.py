@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -45,8 +46,10 @@ def warning(message: str, stream: TextIO | None = None) -> None:
 
 def _status(mark: str, message: str, stream: TextIO | None) -> None:
     out = stream or sys.stdout
-    out.write(f"{mark}{message}\n")
-    out.flush()
+    # `daprlite run ... | head` closes our stdout: the run goes on, its status lines unseen.
+    with contextlib.suppress(BrokenPipeError):
+        out.write(f"{mark}{message}\n")
+        out.flush()
 
 
 class DaprdFormatter(logging.Formatter):
@@ -93,6 +96,11 @@ class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stdout
         super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        # A closed pipe (`| head`) is not worth a "--- Logging error ---" traceback per line.
+        if not isinstance(sys.exc_info()[1], BrokenPipeError):
+            super().handleError(record)
 
 
 @contextmanager
