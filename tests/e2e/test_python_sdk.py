@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.kafka_io import component_folder, produce, read_records
+from tests.e2e.kafka_io import produce, read_records
 from tests.e2e.runner import READY_MARK, DaprliteRun
+from tests.support.components import write_component
 
 pytestmark = pytest.mark.kafka
 
@@ -23,7 +24,7 @@ def test_dapr_client_invokes_binding_over_grpc_and_reads_metadata(
     tmp_path, kafka_broker, kafka_topic
 ) -> None:
     topic = kafka_topic()
-    components = component_folder(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
+    components = write_component(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
     # Not valid JSON, not valid UTF-8: gRPC hands the bytes over as they are (HTTP would not).
     payload = b'\x00\xff{"b": 1,  "a": 2}\n'
     run = DaprliteRun(
@@ -56,7 +57,7 @@ def test_grpc_ext_app_receives_every_message_in_order(
     tmp_path, kafka_broker, kafka_topic, unused_tcp_port
 ) -> None:
     topic = kafka_topic()
-    components = component_folder(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
+    components = write_component(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
     run = DaprliteRun(
         ["--app-id", "grpc-receiver", "--app-protocol", "grpc", "--app-port",
          str(unused_tcp_port), "--components-path", str(components), "--",

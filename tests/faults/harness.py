@@ -19,32 +19,16 @@ from pathlib import Path
 import aiohttp
 
 from tests.e2e.runner import READY_MARK, DaprliteRun
+from tests.support.components import write_component
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDER = ROOT / "tests" / "apps" / "recorder_app.py"
 COMPONENT = "sample-topic"
 
 
-def write_component(folder: Path, bootstrap: str, topic: str, **extra: str) -> Path:
-    """A Kafka binding component in its own folder, as a user would write it."""
-    metadata = {
-        "brokers": bootstrap,
-        "topics": topic,
-        "publishTopic": topic,
-        "consumerGroup": f"group-{topic}",
-        "authType": "none",
-        "initialOffset": "oldest",
-        "backOffDuration": "100ms",
-        **extra,
-    }
-    items = "".join(f'    - name: {k}\n      value: "{v}"\n' for k, v in metadata.items())
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "kafka.yaml").write_text(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\n"
-        f"metadata:\n  name: {COMPONENT}\nspec:\n  type: bindings.kafka\n  version: v1\n"
-        f"  metadata:\n{items}"
-    )
-    return folder
+def fault_components(folder: Path, bootstrap: str, topic: str, **extra: str) -> Path:
+    """The suite's components folder: binding COMPONENT on `topic`, retrying after 100 ms."""
+    return write_component(folder, COMPONENT, bootstrap, topic, backOffDuration="100ms", **extra)
 
 
 def http_port_of(run: DaprliteRun) -> int:

@@ -8,26 +8,20 @@ import os
 import signal
 import time
 
-from tests.conftest import free_port
 from tests.e2e.runner import DaprliteRun
 from tests.faults.harness import (
     Counts,
     Ledger,
     Sender,
     app_pids,
+    fault_components,
     kill_hard,
     start_consumer,
     start_sender,
     wait_delivered,
-    write_component,
 )
-
-
-async def _wait_until(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
+from tests.support.ports import free_port
+from tests.support.wait import eventually
 
 
 def _stop_all(*runs: DaprliteRun) -> None:
@@ -37,7 +31,7 @@ def _stop_all(*runs: DaprliteRun) -> None:
 
 
 async def test_app_answers_500_three_times(tmp_path, kafka_broker, kafka_topic, record_counts):
-    components = write_component(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
+    components = fault_components(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
     record = tmp_path / "a.jsonl"
     consumer = start_consumer("a", components, tmp_path, free_port(), record, FAIL_IDS="5:3")
     sender_run, port = start_sender(components, tmp_path)
@@ -56,14 +50,14 @@ async def test_app_answers_500_three_times(tmp_path, kafka_broker, kafka_topic, 
 
 
 async def test_app_killed_and_restarted(tmp_path, kafka_broker, kafka_topic, record_counts):
-    components = write_component(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
+    components = fault_components(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
     record = tmp_path / "a.jsonl"
     consumer = start_consumer("a", components, tmp_path, free_port(), record, restart=True)
     sender_run, port = start_sender(components, tmp_path)
     try:
         sender = Sender(port)
         sending = asyncio.create_task(sender.send(200, rate=100))
-        await _wait_until(lambda: len(Ledger.read([record]).ids) >= 50, 30, "50 deliveries")
+        await eventually(lambda: len(Ledger.read([record]).ids) >= 50, "50 deliveries", timeout=30)
         [first_app] = app_pids(consumer)
         os.kill(first_app, signal.SIGKILL)
         await asyncio.to_thread(consumer.wait_for, r"recorder ready pid=\d+", 2, 30)
@@ -78,7 +72,7 @@ async def test_app_killed_and_restarted(tmp_path, kafka_broker, kafka_topic, rec
 
 
 async def test_broker_down_for_ten_seconds(tmp_path, own_broker, record_counts):
-    components = write_component(tmp_path / "c", own_broker.bootstrap, "faults-broker")
+    components = fault_components(tmp_path / "c", own_broker.bootstrap, "faults-broker")
     record = tmp_path / "a.jsonl"
     consumer = start_consumer("a", components, tmp_path, free_port(), record)
     sender_run, port = start_sender(components, tmp_path)
@@ -110,7 +104,7 @@ async def test_broker_down_for_ten_seconds(tmp_path, own_broker, record_counts):
 
 
 async def test_sidecar_sigkilled_and_restarted(tmp_path, kafka_broker, kafka_topic, record_counts):
-    components = write_component(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
+    components = fault_components(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
     records = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     app_port = free_port()
     consumer = start_consumer("a", components, tmp_path, app_port, records[0])
@@ -119,7 +113,7 @@ async def test_sidecar_sigkilled_and_restarted(tmp_path, kafka_broker, kafka_top
     try:
         sender = Sender(port)
         sending = asyncio.create_task(sender.send(300, rate=100))
-        await _wait_until(lambda: len(Ledger.read(records).ids) >= 100, 30, "100 deliveries")
+        await eventually(lambda: len(Ledger.read(records).ids) >= 100, "100 deliveries", timeout=30)
         kill_hard(consumer)
         restarted = start_consumer("b", components, tmp_path, app_port, records[1])
         await sending
@@ -138,7 +132,7 @@ async def test_sidecar_sigkilled_and_restarted(tmp_path, kafka_broker, kafka_top
 
 async def test_rebalance_join_and_leave(tmp_path, kafka_broker, kafka_topic, record_counts):
     topic = kafka_topic(partitions=6)
-    components = write_component(
+    components = fault_components(
         tmp_path / "c", kafka_broker.bootstrap, topic, sessionTimeout="6s", heartbeatInterval="1s"
     )
     records = [tmp_path / f"{name}.jsonl" for name in "abc"]
@@ -149,13 +143,13 @@ async def test_rebalance_join_and_leave(tmp_path, kafka_broker, kafka_topic, rec
     try:
         sender = Sender(port)
         sending = asyncio.create_task(sender.send(1200, keys=12, rate=100))
-        await _wait_until(lambda: len(Ledger.read(records).ids) >= 200, 30, "200 deliveries")
+        await eventually(lambda: len(Ledger.read(records).ids) >= 200, "200 deliveries", timeout=30)
         c = await asyncio.to_thread(
             start_consumer, "c", components, tmp_path, free_port(), records[2]
         )
-        await _wait_until(lambda: len(Ledger.read(records).ids) >= 500, 60, "500 deliveries")
+        await eventually(lambda: len(Ledger.read(records).ids) >= 500, "500 deliveries", timeout=60)
         await asyncio.to_thread(a.stop)  # SIGTERM: drains and commits
-        await _wait_until(lambda: len(Ledger.read(records).ids) >= 800, 60, "800 deliveries")
+        await eventually(lambda: len(Ledger.read(records).ids) >= 800, "800 deliveries", timeout=60)
         await asyncio.to_thread(kill_hard, b)  # SIGKILL: its partitions move after the session
         await sending
         ledger = await wait_delivered(sender.acked, records, timeout=120)
@@ -171,7 +165,7 @@ async def test_rebalance_join_and_leave(tmp_path, kafka_broker, kafka_topic, rec
 async def test_ten_thousand_messages_per_key_order(
     tmp_path, kafka_broker, kafka_topic, record_counts
 ):
-    components = write_component(tmp_path / "c", kafka_broker.bootstrap, kafka_topic(partitions=6))
+    components = fault_components(tmp_path / "c", kafka_broker.bootstrap, kafka_topic(partitions=6))
     records = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     a = start_consumer("a", components, tmp_path, free_port(), records[0])
     b = start_consumer("b", components, tmp_path, free_port(), records[1])
@@ -202,7 +196,7 @@ async def test_ten_thousand_messages_per_key_order(
 async def test_publish_fails_within_its_timeout_when_the_broker_is_gone(
     tmp_path, own_broker, record_counts
 ):
-    components = write_component(
+    components = fault_components(
         tmp_path / "c", own_broker.bootstrap, "faults-gone", publishTimeout="3s"
     )
     sender_run, port = start_sender(components, tmp_path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -15,8 +14,9 @@ from daprlite.model.config import RunConfig
 from daprlite.model.contracts import BindingEvent
 from daprlite.process.printer import Printer
 from daprlite.runtime.sidecar import Sidecar
-from tests.conftest import free_port
 from tests.runtime import fakes
+from tests.support.ports import free_port
+from tests.support.wait import eventually
 
 # A tiny app: waits a moment before listening (so a racing sidecar would be caught), answers
 # OPTIONS with 200 when it subscribes, 404 otherwise, and POSTs with 200.
@@ -57,13 +57,6 @@ def make_sidecar(tmp_path: Path, command: list[str], app_port: int | None) -> Si
     return Sidecar(config, registry=fakes.registry(), printer=Printer(io.StringIO()))
 
 
-async def _until(predicate: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
-
-
 def names() -> list[str]:
     return [event for _, event in fakes.EVENTS]
 
@@ -74,7 +67,7 @@ async def test_inputs_start_only_after_the_app_listens_and_subscribes(tmp_path, 
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.ready.is_set())
+        await eventually(sidecar.ready.is_set, "the sidecar to be ready", timeout=60)
         assert names() == ["input init orders", "output init orders", "input start"]
         # Delivery reaches the app through the real HTTP channel.
         assert fakes.FakeInput.handler is not None
@@ -90,7 +83,7 @@ async def test_an_app_that_does_not_subscribe_gets_no_input(tmp_path, monkeypatc
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.ready.is_set())
+        await eventually(sidecar.ready.is_set, "the sidecar to be ready", timeout=60)
     finally:
         sidecar.request_stop()
         await asyncio.wait_for(running, 20)
@@ -102,7 +95,11 @@ async def test_outbound_is_ready_before_the_app_starts(tmp_path, monkeypatch):
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.app is not None and sidecar.app.pid is not None)
+        await eventually(
+            lambda: sidecar.app is not None and sidecar.app.pid is not None,
+            "the app to be started",
+            timeout=60,
+        )
         base = f"http://127.0.0.1:{sidecar.http_port}/v1.0"
         async with aiohttp.ClientSession() as client:
             async with client.get(f"{base}/healthz/outbound") as outbound:
@@ -118,11 +115,11 @@ async def test_a_request_in_flight_at_shutdown_is_answered(tmp_path):
     fakes.FakeOutput.delay = 1.0
     sidecar = make_sidecar(tmp_path, [], None)
     running = asyncio.create_task(sidecar.run())
-    await _until(lambda: sidecar.readiness.outbound_ready)
+    await eventually(lambda: sidecar.readiness.outbound_ready, "outbound ready", timeout=60)
     url = f"http://127.0.0.1:{sidecar.http_port}/v1.0/bindings/orders"
     async with aiohttp.ClientSession() as client:
         posting = asyncio.create_task(client.post(url, json={"operation": "create", "data": 1}))
-        await _until(lambda: "invoke start" in names())
+        await eventually(lambda: "invoke start" in names(), "the invoke to start", timeout=60)
         sidecar.request_stop()
         response = await asyncio.wait_for(posting, 10)
         assert response.status == 204
