@@ -1,6 +1,8 @@
 """Session-wide fixtures: one real Apache Kafka broker, started by daprlite's own LocalBroker.
 
 The broker runs in a temporary home on free loopback ports and reuses the user's jar cache.
+Every test that needs it, directly or through another fixture, is marked `kafka`, so that
+`-m "not kafka"` starts no broker.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from tests.support.ports import free_ports
 from tests.support.wait import wait_until
 
 TOPIC_DEADLINE = 30.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `fixturenames` is the closure: it holds `kafka_broker` also when a test asks only for
+    # `kafka_topic` or another fixture built on it.
+    for item in items:
+        if "kafka_broker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kafka)
 
 
 def broker_settings(home_factory: pytest.TempPathFactory) -> BrokerSettings:

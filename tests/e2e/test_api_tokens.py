@@ -12,8 +12,6 @@ import pytest
 from tests.e2e.runner import DaprliteRun
 from tests.support.components import write_component
 
-pytestmark = pytest.mark.kafka
-
 APPS = Path(__file__).resolve().parents[1] / "apps"
 BINDING = "guarded"
 DAPR_TOKEN = "dapr-tok-5e1d7c0a"

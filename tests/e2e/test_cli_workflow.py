@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import psutil
-import pytest
 
 from tests.e2e.cli import daprlite, wait_listed
 from tests.e2e.kafka_io import read_records
@@ -140,7 +139,6 @@ def test_single_app_run_is_listed_and_stopped_by_app_id(tmp_path) -> None:
     assert list((home / "runs").iterdir()) == []
 
 
-@pytest.mark.kafka
 def test_binding_invoke_through_a_short_lived_sidecar(tmp_path, kafka_broker, kafka_topic) -> None:
     topic = kafka_topic()
     components = write_component(tmp_path / "components", "orders", kafka_broker.bootstrap, topic)

@@ -7,13 +7,9 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.kafka_io import read_records
 from tests.e2e.runner import READY_MARK, DaprliteRun
 from tests.support.components import write_component
-
-pytestmark = pytest.mark.kafka
 
 NODE_APPS = Path(__file__).resolve().parents[1] / "apps" / "node-sdk"
 BINDING = "js-orders"

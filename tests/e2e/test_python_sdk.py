@@ -8,13 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.kafka_io import produce, read_records
 from tests.e2e.runner import READY_MARK, DaprliteRun
 from tests.support.components import write_component
-
-pytestmark = pytest.mark.kafka
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 BINDING = "sdk-orders"

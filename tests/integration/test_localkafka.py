@@ -13,8 +13,6 @@ from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
 from daprlite.model.errors import BrokerError
 from tests.support.ports import free_port
 
-pytestmark = pytest.mark.kafka
-
 DEADLINE = 30.0
 
 
