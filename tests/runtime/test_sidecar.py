@@ -18,8 +18,9 @@ from tests.runtime import fakes
 from tests.support.ports import free_port
 from tests.support.wait import eventually
 
-# A tiny app: waits a moment before listening (so a racing sidecar would be caught), answers
-# OPTIONS with 200 when it subscribes, 404 otherwise, and POSTs with 200.
+# A tiny app: waits a moment before listening (so a racing sidecar would be caught), writes the
+# monotonic time (one clock for every process) at which it listens to LISTENING_FILE if set,
+# answers OPTIONS with 200 when it subscribes, 404 otherwise, and POSTs with 200.
 APP = """
 import http.server, os, sys, time
 time.sleep(float(os.environ.get("LISTEN_AFTER", "0")))
@@ -31,7 +32,10 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass
 print("app pid", os.getpid(), flush=True)
-http.server.HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), H).serve_forever()
+server = http.server.HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), H)
+if os.environ.get("LISTENING_FILE"):
+    open(os.environ["LISTENING_FILE"], "w").write(repr(time.monotonic()))
+server.serve_forever()
 """
 
 
@@ -62,13 +66,17 @@ def names() -> list[str]:
 
 
 async def test_inputs_start_only_after_the_app_listens_and_subscribes(tmp_path, monkeypatch):
+    listening = tmp_path / "listening"
     monkeypatch.setenv("LISTEN_AFTER", "0.5")
     monkeypatch.setenv("SUBSCRIBE", "1")
+    monkeypatch.setenv("LISTENING_FILE", str(listening))
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
         await eventually(sidecar.ready.is_set, "the sidecar to be ready", timeout=60)
         assert names() == ["input init orders", "output init orders", "input start"]
+        [input_started] = [at for at, event in fakes.EVENTS if event == "input start"]
+        assert float(listening.read_text()) < input_started
         # Delivery reaches the app through the real HTTP channel.
         assert fakes.FakeInput.handler is not None
         await fakes.FakeInput.handler(BindingEvent(b'{"n":1}', {"__topic": "t"}))
