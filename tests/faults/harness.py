@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import aiohttp
 
@@ -90,6 +91,13 @@ def kill_hard(run: DaprliteRun) -> None:
     run.process.wait(10)
 
 
+class Failure(NamedTuple):
+    """A post that was not acknowledged: the HTTP status (None if no answer came) and body."""
+
+    status: int | None
+    body: str
+
+
 @dataclass
 class Sender:
     """Posts messages `{"id", "key", "seq"}` to a sidecar and remembers which were acked.
@@ -99,7 +107,7 @@ class Sender:
 
     port: int
     acked: set[int] = field(default_factory=set)
-    failed: dict[int, str] = field(default_factory=dict)
+    failed: dict[int, Failure] = field(default_factory=dict)
     sent: int = 0
 
     async def send(self, count: int, keys: int = 1, rate: float | None = None) -> None:
@@ -136,9 +144,9 @@ class Sender:
                 if response.status == 204:
                     self.acked.add(message_id)
                 else:
-                    self.failed[message_id] = f"{response.status} {text}"
+                    self.failed[message_id] = Failure(response.status, text)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            self.failed[message_id] = repr(exc)
+            self.failed[message_id] = Failure(None, repr(exc))
 
 
 @dataclass
