@@ -1,9 +1,11 @@
-"""The bench's surroundings: one local broker in a temp dir, topics, component files, ports."""
+"""The bench's surroundings: one local broker in a temp dir, topics, preloaded messages.
+
+Component files and free ports come from `tests.support`, shared with the tests.
+"""
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,22 +17,13 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
+from tests.support.ports import free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    """A port nobody listens on now. Sidecar flags need a number up front; the race is tiny."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_broker(home: Path) -> LocalBroker:
-    port = free_port()
-    controller = free_port()
-    while controller == port:
-        controller = free_port()
+    port, controller = free_ports(2)
     settings = BrokerSettings(
         home=home, port=port, controller_port=controller, cache_dir=default_cache_dir()
     )
@@ -75,27 +68,6 @@ def preload(bootstrap: str, topic: str, partitions: int, count: int) -> None:
         producer.poll(0)
     if producer.flush(60):
         raise RuntimeError("preload: messages left unacknowledged")
-
-
-def write_component(directory: Path, name: str, bootstrap: str, **metadata: str) -> Path:
-    """A bindings.kafka component file, the same one daprlite and daprd read."""
-    directory.mkdir(parents=True, exist_ok=True)
-    items = {"brokers": bootstrap, "authType": "none", **metadata}
-    lines = [
-        "apiVersion: dapr.io/v1alpha1",
-        "kind: Component",
-        "metadata:",
-        f"  name: {name}",
-        "spec:",
-        "  type: bindings.kafka",
-        "  version: v1",
-        "  metadata:",
-    ]
-    for key, value in items.items():
-        lines += [f"    - name: {key}", f'      value: "{value}"']
-    path = directory / f"{name}.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def run_module(module: str, *args: str, timeout: float = 120.0) -> dict[str, Any]:

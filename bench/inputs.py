@@ -13,10 +13,12 @@ from typing import Any
 from confluent_kafka import Producer
 
 from bench.context import Context
-from bench.env import create_topic, free_port, preload, run_module, write_component
+from bench.env import create_topic, preload, run_module
 from bench.output import RssSampler
 from bench.sidecar import launch
 from bench.stats import aggregate, latency_summary
+from tests.support.components import write_component
+from tests.support.ports import free_port
 
 BINDING = "bench-in"
 MESSAGES = {1: 5_000, 6: 20_000}  # bounded so one drain takes seconds, not minutes

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.context import Context
-from bench.env import create_topic, run_module, write_component
+from bench.env import create_topic, run_module
 from bench.sidecar import Sidecar, launch
 from bench.stats import aggregate
+from tests.support.components import write_component
 
 BINDING = "bench-out"
 

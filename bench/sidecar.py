@@ -15,7 +15,8 @@ from typing import IO
 
 import psutil
 
-from bench.env import ROOT, free_port
+from bench.env import ROOT
+from tests.support.ports import free_port
 
 APP_COMMAND = (sys.executable, "-m", "bench.app")
 

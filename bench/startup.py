@@ -8,9 +8,10 @@ import time
 from typing import Any
 
 from bench.context import Context
-from bench.env import create_topic, write_component
+from bench.env import create_topic
 from bench.sidecar import launch
 from bench.stats import aggregate
+from tests.support.components import write_component
 
 IDLE_SECONDS = 3.0
 RUNS = 5  # cheap, and start-up time is the noisiest figure

@@ -1,12 +1,12 @@
 """Session-wide fixtures: one real Apache Kafka broker, started by daprlite's own LocalBroker.
 
 The broker runs in a temporary home on free loopback ports and reuses the user's jar cache.
+Every test that needs it, directly or through another fixture, is marked `kafka`, so that
+`-m "not kafka"` starts no broker.
 """
 
 from __future__ import annotations
 
-import socket
-import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -14,23 +14,24 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
+from tests.support.ports import free_ports
+from tests.support.wait import wait_until
 
 TOPIC_DEADLINE = 30.0
 
 
-def free_port() -> int:
-    """A port nobody listens on right now. Kafka needs fixed ports in its config, so unlike the
-    sidecar (which binds port 0 itself) we must pick one up front and accept a tiny race."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `fixturenames` is the closure: it holds `kafka_broker` also when a test asks only for
+    # `kafka_topic` or another fixture built on it.
+    for item in items:
+        if "kafka_broker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kafka)
 
 
 def broker_settings(home_factory: pytest.TempPathFactory) -> BrokerSettings:
-    port = free_port()
-    controller_port = free_port()
-    while controller_port == port:
-        controller_port = free_port()
+    # Kafka needs fixed ports in its config, so unlike the sidecar (which binds port 0 itself)
+    # they are picked up front.
+    port, controller_port = free_ports(2)
     return BrokerSettings(
         home=home_factory.mktemp("daprlite-home"),
         port=port,
@@ -79,17 +80,13 @@ def kafka_topic(kafka_admin: AdminClient) -> Iterator[Callable[..., str]]:
 
 
 def wait_for_topic(admin: AdminClient, name: str, partitions: int) -> None:
-    deadline = time.monotonic() + TOPIC_DEADLINE
-    while True:
+    def ready() -> bool:
         topic = admin.list_topics(topic=name, timeout=5.0).topics.get(name)
-        ready = (
+        return (
             topic is not None
             and topic.error is None
             and len(topic.partitions) == partitions
             and all(p.leader >= 0 for p in topic.partitions.values())
         )
-        if ready:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"topic {name} had no leader for all partitions after 30s")
-        time.sleep(0.05)  # polling interval of a deadline-bound wait, not a fixed delay
+
+    wait_until(ready, f"a leader for all {partitions} partitions of {name}", timeout=TOPIC_DEADLINE)

@@ -28,8 +28,6 @@ from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from tests.e2e.kafka_io import read_records
 
-pytestmark = pytest.mark.kafka
-
 BINDING = "orders"
 PATH = f"/v1.0/bindings/{BINDING}"
 MAX_BODY = 64 * 1024

@@ -6,9 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
+
+from tests.support.wait import wait_until
 
 
 def daprlite(*args: str, home: Path, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
@@ -31,11 +32,15 @@ def listed(home: Path) -> list[dict[str, Any]]:
 
 def wait_listed(home: Path, app_ids: set[str], timeout: float = 30.0) -> list[dict[str, Any]]:
     """Wait until `daprlite list` shows exactly these app ids."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = listed(home)
-        if {row["appId"] for row in rows} == app_ids:
-            return rows
-        if time.monotonic() > deadline:
-            raise AssertionError(f"daprlite list shows {rows}, expected {sorted(app_ids)}")
-        time.sleep(0.1)  # polling interval of a deadline-bound wait
+    last: list[dict[str, Any]] = []
+
+    def shown() -> list[dict[str, Any]] | None:
+        last[:] = listed(home)
+        return list(last) if {row["appId"] for row in last} == app_ids else None
+
+    return wait_until(
+        shown,
+        lambda: f"daprlite list to show {sorted(app_ids)}; it shows {last}",
+        timeout=timeout,
+        interval=0.1,
+    )

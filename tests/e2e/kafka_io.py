@@ -1,44 +1,12 @@
-"""Kafka on the test's side of an e2e run: a component file for a topic, and reading/writing
-records with confluent-kafka directly, so that the sidecar is checked from the outside."""
+"""Kafka on the test's side of an e2e run: reading and writing records with confluent-kafka
+directly, so that the sidecar is checked from the outside."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 from confluent_kafka import Consumer, Message, Producer
-
-COMPONENT = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: {name}
-spec:
-  type: bindings.kafka
-  version: v1
-  metadata:
-    - name: brokers
-      value: "{bootstrap}"
-    - name: topics
-      value: {topic}
-    - name: consumerGroup
-      value: group-{topic}
-    - name: publishTopic
-      value: {topic}
-    - name: authType
-      value: none
-    - name: initialOffset
-      value: oldest
-"""
-
-
-def component_folder(folder: Path, name: str, bootstrap: str, topic: str) -> Path:
-    """A components folder with one Kafka binding `name` reading and writing `topic`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = COMPONENT.format(name=name, bootstrap=bootstrap, topic=topic)
-    (folder / f"{name}.yaml").write_text(text)
-    return folder
 
 
 def read_records(bootstrap: str, topic: str, count: int, timeout: float = 30.0) -> list[Message]:

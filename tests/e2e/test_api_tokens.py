@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.kafka_io import component_folder
 from tests.e2e.runner import DaprliteRun
-
-pytestmark = pytest.mark.kafka
+from tests.support.components import write_component
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 BINDING = "guarded"
@@ -25,7 +23,7 @@ def test_tokens_guard_the_api_and_reach_the_app(
     tmp_path, kafka_broker, kafka_topic, unused_tcp_port, protocol
 ) -> None:
     topic = kafka_topic()
-    components = component_folder(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
+    components = write_component(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
     run = DaprliteRun(
         ["--app-id", f"tokens-{protocol}", "--app-port", str(unused_tcp_port),
          "--app-protocol", protocol, "--log-level", "debug",

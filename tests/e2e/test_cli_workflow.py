@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import psutil
-import pytest
 
-from tests.conftest import free_port
 from tests.e2e.cli import daprlite, wait_listed
-from tests.e2e.kafka_io import component_folder, read_records
+from tests.e2e.kafka_io import read_records
 from tests.e2e.runner import READY_MARK, DaprliteRun
+from tests.support.components import write_component
+from tests.support.ports import free_port
 
 TICKER = "import time\nfor i in range(600):\n    print('tick', i, flush=True); time.sleep(0.2)"
 TEMPLATE = """\
@@ -139,10 +139,9 @@ def test_single_app_run_is_listed_and_stopped_by_app_id(tmp_path) -> None:
     assert list((home / "runs").iterdir()) == []
 
 
-@pytest.mark.kafka
 def test_binding_invoke_through_a_short_lived_sidecar(tmp_path, kafka_broker, kafka_topic) -> None:
     topic = kafka_topic()
-    components = component_folder(tmp_path / "components", "orders", kafka_broker.bootstrap, topic)
+    components = write_component(tmp_path / "components", "orders", kafka_broker.bootstrap, topic)
     sent = daprlite("binding", "invoke", "orders", "--data", '{"orderId": 7}',
                     "--metadata", "partitionKey=order-7", "--components-path", str(components),
                     home=tmp_path)  # fmt: skip

@@ -9,12 +9,9 @@ import shutil
 from pathlib import Path
 
 import psutil
-import pytest
 
 from tests.e2e.cli import daprlite, listed, wait_listed
 from tests.e2e.runner import DaprliteRun
-
-pytestmark = pytest.mark.kafka
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "quickstart"

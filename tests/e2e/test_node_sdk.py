@@ -7,12 +7,9 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.kafka_io import component_folder, read_records
+from tests.e2e.kafka_io import read_records
 from tests.e2e.runner import READY_MARK, DaprliteRun
-
-pytestmark = pytest.mark.kafka
+from tests.support.components import write_component
 
 NODE_APPS = Path(__file__).resolve().parents[1] / "apps" / "node-sdk"
 BINDING = "js-orders"
@@ -22,7 +19,7 @@ def test_js_client_sends_and_js_server_receives_in_order(
     tmp_path, kafka_broker, kafka_topic, unused_tcp_port
 ) -> None:
     topic = kafka_topic()
-    components = component_folder(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
+    components = write_component(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
     env = {"BINDING_NAME": BINDING}
     receiver = DaprliteRun(
         ["--app-id", "js-receiver", "--app-port", str(unused_tcp_port),

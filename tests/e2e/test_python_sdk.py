@@ -8,12 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.kafka_io import component_folder, produce, read_records
+from tests.e2e.kafka_io import produce, read_records
 from tests.e2e.runner import READY_MARK, DaprliteRun
-
-pytestmark = pytest.mark.kafka
+from tests.support.components import write_component
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 BINDING = "sdk-orders"
@@ -23,7 +20,7 @@ def test_dapr_client_invokes_binding_over_grpc_and_reads_metadata(
     tmp_path, kafka_broker, kafka_topic
 ) -> None:
     topic = kafka_topic()
-    components = component_folder(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
+    components = write_component(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
     # Not valid JSON, not valid UTF-8: gRPC hands the bytes over as they are (HTTP would not).
     payload = b'\x00\xff{"b": 1,  "a": 2}\n'
     run = DaprliteRun(
@@ -56,7 +53,7 @@ def test_grpc_ext_app_receives_every_message_in_order(
     tmp_path, kafka_broker, kafka_topic, unused_tcp_port
 ) -> None:
     topic = kafka_topic()
-    components = component_folder(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
+    components = write_component(tmp_path / "components", BINDING, kafka_broker.bootstrap, topic)
     run = DaprliteRun(
         ["--app-id", "grpc-receiver", "--app-protocol", "grpc", "--app-port",
          str(unused_tcp_port), "--components-path", str(components), "--",

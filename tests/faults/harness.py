@@ -15,36 +15,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import aiohttp
 
 from tests.e2e.runner import READY_MARK, DaprliteRun
+from tests.support.components import write_component
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDER = ROOT / "tests" / "apps" / "recorder_app.py"
 COMPONENT = "sample-topic"
 
 
-def write_component(folder: Path, bootstrap: str, topic: str, **extra: str) -> Path:
-    """A Kafka binding component in its own folder, as a user would write it."""
-    metadata = {
-        "brokers": bootstrap,
-        "topics": topic,
-        "publishTopic": topic,
-        "consumerGroup": f"group-{topic}",
-        "authType": "none",
-        "initialOffset": "oldest",
-        "backOffDuration": "100ms",
-        **extra,
-    }
-    items = "".join(f'    - name: {k}\n      value: "{v}"\n' for k, v in metadata.items())
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "kafka.yaml").write_text(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\n"
-        f"metadata:\n  name: {COMPONENT}\nspec:\n  type: bindings.kafka\n  version: v1\n"
-        f"  metadata:\n{items}"
-    )
-    return folder
+def fault_components(folder: Path, bootstrap: str, topic: str, **extra: str) -> Path:
+    """The suite's components folder: binding COMPONENT on `topic`, retrying after 100 ms."""
+    return write_component(folder, COMPONENT, bootstrap, topic, backOffDuration="100ms", **extra)
 
 
 def http_port_of(run: DaprliteRun) -> int:
@@ -106,6 +91,13 @@ def kill_hard(run: DaprliteRun) -> None:
     run.process.wait(10)
 
 
+class Failure(NamedTuple):
+    """A post that was not acknowledged: the HTTP status (None if no answer came) and body."""
+
+    status: int | None
+    body: str
+
+
 @dataclass
 class Sender:
     """Posts messages `{"id", "key", "seq"}` to a sidecar and remembers which were acked.
@@ -115,7 +107,7 @@ class Sender:
 
     port: int
     acked: set[int] = field(default_factory=set)
-    failed: dict[int, str] = field(default_factory=dict)
+    failed: dict[int, Failure] = field(default_factory=dict)
     sent: int = 0
 
     async def send(self, count: int, keys: int = 1, rate: float | None = None) -> None:
@@ -152,9 +144,9 @@ class Sender:
                 if response.status == 204:
                     self.acked.add(message_id)
                 else:
-                    self.failed[message_id] = f"{response.status} {text}"
+                    self.failed[message_id] = Failure(response.status, text)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            self.failed[message_id] = repr(exc)
+            self.failed[message_id] = Failure(None, repr(exc))
 
 
 @dataclass

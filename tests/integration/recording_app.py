@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from tests.support.wait import eventually
 
 
 @dataclass
@@ -55,10 +56,8 @@ class RecordingApp:
         return [json.loads(d.body) for d in self.accepted]
 
     async def wait_for(self, count: int, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.accepted) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"app accepted {len(self.accepted)} of {count} messages within {timeout}s"
-                )
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: len(self.accepted) >= count,
+            lambda: f"the app to accept {count} messages; it accepted {len(self.accepted)}",
+            timeout=timeout,
+        )

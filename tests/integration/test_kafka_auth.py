@@ -23,10 +23,11 @@ from daprlite.localkafka.listeners import SASL_MECHANISMS, Listener, SaslUser, T
 from daprlite.model.component import Component
 from daprlite.model.contracts import InvokeRequest
 from daprlite.model.errors import ComponentInitError
-from tests.conftest import TOPIC_DEADLINE, broker_settings, free_port, wait_for_topic
+from tests.conftest import TOPIC_DEADLINE, broker_settings, wait_for_topic
 from tests.integration.recording_app import RecordingApp
 from tests.integration.test_kafka_binding import Reading, kafka_component
 from tests.integration.tls_certs import Authority, Issued
+from tests.support.ports import free_ports
 
 pytestmark = pytest.mark.kafka
 
@@ -54,22 +55,13 @@ class SecuredBroker:
         return name
 
 
-def distinct_ports(count: int, taken: set[int]) -> list[int]:
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port not in taken and port not in ports:
-            ports.append(port)
-    return ports
-
-
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredBroker]:
     ca = Authority.create("daprlite test CA")
     server = ca.server()
     base = broker_settings(tmp_path_factory)
     names = ("SASL", "SASL_TLS", "TLS", "MTLS")
-    ports = dict(zip(names, distinct_ports(4, {base.port, base.quorum_port}), strict=True))
+    ports = dict(zip(names, free_ports(4, taken={base.port, base.quorum_port}), strict=True))
     tls = TlsIdentity(server.cert, server.key)
     listeners = (
         Listener("SASL", ports["SASL"], sasl=SASL_MECHANISMS),

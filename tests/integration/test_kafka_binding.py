@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +17,7 @@ from daprlite.model.errors import ComponentInitError
 from daprlite.runtime.app_channel import HttpAppChannel
 from tests.e2e.kafka_io import produce, read_records
 from tests.integration.recording_app import RecordingApp
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -199,13 +200,16 @@ async def test_a_stalled_partition_is_visible_and_loses_nothing(kafka_broker, ka
     reading = Reading(app, kafka_component(kafka_broker.bootstrap, topic, backOffDuration="20ms"))
     async with reading:
         produce(kafka_broker.bootstrap, topic, [b"1", b"2"])
-        deadline = time.monotonic() + 20
-        while True:
+
+        def retried_three_times() -> dict[str, Any] | None:
             [partition] = reading.reader.status()["partitions"] or [{}]
-            if partition.get("retrying", {}).get("attempts", 0) >= 3:
-                break
-            assert time.monotonic() < deadline, reading.reader.status()
-            await asyncio.sleep(0.02)
+            return partition if partition.get("retrying", {}).get("attempts", 0) >= 3 else None
+
+        partition = await eventually(
+            retried_three_times,
+            lambda: f"a third retry in the status; it shows {reading.reader.status()}",
+            timeout=20,
+        )
         assert partition["retrying"]["offset"] == 0
         assert "503" in partition["retrying"]["lastError"]
         assert app.accepted == []  # message 2 waits behind message 1
@@ -221,10 +225,7 @@ async def test_closing_during_a_retry_does_not_wait_it_out(kafka_broker, kafka_t
     await reading.__aenter__()
     try:
         produce(kafka_broker.bootstrap, topic, [b"1"])
-        deadline = time.monotonic() + 20
-        while not app.attempts:
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await eventually(lambda: app.attempts, "a first delivery attempt", timeout=20)
     finally:
         started = time.monotonic()
         await reading.__aexit__()
@@ -245,9 +246,10 @@ async def test_a_member_joining_takes_over_from_the_handled_offset(
         # that delivery finish and must commit it, or its next owner would deliver it again.
         async with Reading(second, component):
             produce(kafka_broker.bootstrap, topic, [str(n).encode() for n in range(20, 25)])
-            deadline = time.monotonic() + 30
-            while len({d.body for d in first.accepted + second.accepted}) < 25:
-                assert time.monotonic() < deadline, (first.accepted, second.accepted)
-                await asyncio.sleep(0.02)
+            await eventually(
+                lambda: len({d.body for d in first.accepted + second.accepted}) >= 25,
+                lambda: f"25 messages; accepted {first.accepted} and {second.accepted}",
+                timeout=30,
+            )
     values = sorted(first.accepted_values() + second.accepted_values())  # type: ignore[type-var]
     assert values == list(range(25))  # each message once: no redelivery, nothing missed

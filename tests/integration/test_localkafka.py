@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
@@ -12,8 +11,7 @@ from confluent_kafka.admin import AdminClient
 
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
 from daprlite.model.errors import BrokerError
-
-pytestmark = pytest.mark.kafka
+from tests.support.ports import free_port
 
 DEADLINE = 30.0
 
@@ -78,14 +76,11 @@ def test_busy_port_gives_a_broker_error_naming_it(
     kafka_broker: LocalBroker, tmp_path: Path
 ) -> None:
     # The session broker holds its port: a second broker on it must refuse, not hang.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        controller_port = int(probe.getsockname()[1])
     other = LocalBroker(
         BrokerSettings(
             home=tmp_path,
             port=kafka_broker.settings.port,
-            controller_port=controller_port,
+            controller_port=free_port(),
             cache_dir=default_cache_dir(),
         )
     )

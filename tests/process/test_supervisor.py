@@ -9,7 +9,6 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -18,6 +17,7 @@ import pytest
 from daprlite.model.errors import AppStartError, ExitCode
 from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, exit_code
+from tests.support.wait import eventually
 
 DEADLINE = 10.0
 
@@ -40,12 +40,6 @@ def py(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = DEADLINE) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110 -- a condition with a deadline, by design
-            await asyncio.sleep(0.01)
-
-
 def gone(pid: int) -> bool:
     # A killed grandchild is reparented to init; if init has not reaped it yet it is a zombie,
     # which is as dead as it gets.
@@ -53,6 +47,10 @@ def gone(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
+
+
+async def until_gone(pid: int) -> None:
+    await eventually(lambda: gone(pid), f"process {pid} to be gone", timeout=DEADLINE)
 
 
 async def run(code: str, printer: FakePrinter | Printer | None = None, **kwargs: object) -> int:
@@ -129,7 +127,7 @@ async def test_terminate_stops_a_running_app_with_sigterm() -> None:
     printer = FakePrinter()
     app = AppProcess(py("import time; print('ready', flush=True); time.sleep(60)"), printer)
     await app.start()
-    await eventually(lambda: "ready" in printer.lines)
+    await eventually(lambda: "ready" in printer.lines, "the app to print ready", timeout=DEADLINE)
     started = time.monotonic()
     assert await app.terminate(grace=5.0) == ExitCode.SIGTERM
     assert time.monotonic() - started < 4.0  # it did not sit out the grace period
@@ -148,7 +146,7 @@ async def start_ignoring_sigterm() -> AppProcess:
     printer = FakePrinter()
     app = AppProcess(py(IGNORES_SIGTERM), printer)
     await app.start()
-    await eventually(lambda: "ready" in printer.lines)
+    await eventually(lambda: "ready" in printer.lines, "the app to print ready", timeout=DEADLINE)
     return app
 
 
@@ -170,13 +168,13 @@ async def test_grandchildren_are_killed_too() -> None:
     )
     app = AppProcess(py(code), printer)
     await app.start()
-    await eventually(lambda: bool(printer.lines))
+    await eventually(lambda: printer.lines, "the app to print its child's pid", timeout=DEADLINE)
     grandchild = int(printer.lines[0])
     assert not gone(grandchild)
     started = time.monotonic()
     assert await app.terminate(grace=5.0) == ExitCode.SIGTERM
     assert time.monotonic() - started < 4.0  # both went on SIGTERM; no waiting out the grace
-    await eventually(lambda: gone(grandchild))
+    await until_gone(grandchild)
 
 
 async def test_grandchild_ignoring_sigterm_is_killed_after_grace() -> None:
@@ -193,13 +191,15 @@ async def test_grandchild_ignoring_sigterm_is_killed_after_grace() -> None:
     )
     app = AppProcess(py(code), printer)
     await app.start()
-    await eventually(lambda: len(printer.lines) == 2)  # its pid, and its SIGTERM is ignored
+    await eventually(  # its pid, and its SIGTERM is ignored
+        lambda: len(printer.lines) == 2, "two lines from the app", timeout=DEADLINE
+    )
     grandchild = int(next(line for line in printer.lines if line.isdigit()))
     started = time.monotonic()
     # The app itself dies on SIGTERM at once; its group is not empty until the grace ends.
     assert await app.terminate(grace=0.5) == ExitCode.SIGTERM
     assert 0.5 <= time.monotonic() - started < 4.0
-    await eventually(lambda: gone(grandchild))
+    await until_gone(grandchild)
 
 
 async def test_a_child_forked_in_the_sigterm_handler_gets_the_grace_then_sigkill() -> None:
@@ -264,7 +264,7 @@ async def test_output_held_open_by_a_daemon_grandchild_does_not_hang_wait() -> N
     assert not gone(grandchild)
     # The app is gone, but terminate() still clears what it left in its group.
     await app.terminate(grace=2.0)
-    await eventually(lambda: gone(grandchild))
+    await until_gone(grandchild)
 
 
 async def test_terminate_is_idempotent_and_safe_after_exit() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -16,12 +15,14 @@ from daprlite.model.contracts import BindingEvent
 from daprlite.process.printer import Printer
 from daprlite.runtime import sidecar as sidecar_module
 from daprlite.runtime.sidecar import Sidecar
-from tests.conftest import free_port
 from tests.process.streams import GatedStream
 from tests.runtime import fakes
+from tests.support.ports import free_port
+from tests.support.wait import eventually
 
-# A tiny app: waits a moment before listening (so a racing sidecar would be caught), answers
-# OPTIONS with 200 when it subscribes, 404 otherwise, and POSTs with 200.
+# A tiny app: waits a moment before listening (so a racing sidecar would be caught), writes the
+# monotonic time (one clock for every process) at which it listens to LISTENING_FILE if set,
+# answers OPTIONS with 200 when it subscribes, 404 otherwise, and POSTs with 200.
 APP = """
 import http.server, os, sys, time
 time.sleep(float(os.environ.get("LISTEN_AFTER", "0")))
@@ -33,7 +34,10 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass
 print("app pid", os.getpid(), flush=True)
-http.server.HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), H).serve_forever()
+server = http.server.HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), H)
+if os.environ.get("LISTENING_FILE"):
+    open(os.environ["LISTENING_FILE"], "w").write(repr(time.monotonic()))
+server.serve_forever()
 """
 
 
@@ -62,25 +66,22 @@ def make_sidecar(
     return Sidecar(config, registry=fakes.registry(), printer=printer)
 
 
-async def _until(predicate: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
-
-
 def names() -> list[str]:
     return [event for _, event in fakes.EVENTS]
 
 
 async def test_inputs_start_only_after_the_app_listens_and_subscribes(tmp_path, monkeypatch):
+    listening = tmp_path / "listening"
     monkeypatch.setenv("LISTEN_AFTER", "0.5")
     monkeypatch.setenv("SUBSCRIBE", "1")
+    monkeypatch.setenv("LISTENING_FILE", str(listening))
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.ready.is_set())
+        await eventually(sidecar.ready.is_set, "the sidecar to be ready", timeout=60)
         assert names() == ["input init orders", "output init orders", "input start"]
+        [input_started] = [at for at, event in fakes.EVENTS if event == "input start"]
+        assert float(listening.read_text()) < input_started
         # Delivery reaches the app through the real HTTP channel.
         assert fakes.FakeInput.handler is not None
         await fakes.FakeInput.handler(BindingEvent(b'{"n":1}', {"__topic": "t"}))
@@ -95,7 +96,7 @@ async def test_an_app_that_does_not_subscribe_gets_no_input(tmp_path, monkeypatc
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.ready.is_set())
+        await eventually(sidecar.ready.is_set, "the sidecar to be ready", timeout=60)
     finally:
         sidecar.request_stop()
         await asyncio.wait_for(running, 20)
@@ -107,7 +108,11 @@ async def test_outbound_is_ready_before_the_app_starts(tmp_path, monkeypatch):
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
     running = asyncio.create_task(sidecar.run())
     try:
-        await _until(lambda: sidecar.app is not None and sidecar.app.pid is not None)
+        await eventually(
+            lambda: sidecar.app is not None and sidecar.app.pid is not None,
+            "the app to be started",
+            timeout=60,
+        )
         base = f"http://127.0.0.1:{sidecar.http_port}/v1.0"
         async with aiohttp.ClientSession() as client:
             async with client.get(f"{base}/healthz/outbound") as outbound:
@@ -123,11 +128,11 @@ async def test_a_request_in_flight_at_shutdown_is_answered(tmp_path):
     fakes.FakeOutput.delay = 1.0
     sidecar = make_sidecar(tmp_path, [], None)
     running = asyncio.create_task(sidecar.run())
-    await _until(lambda: sidecar.readiness.outbound_ready)
+    await eventually(lambda: sidecar.readiness.outbound_ready, "outbound ready", timeout=60)
     url = f"http://127.0.0.1:{sidecar.http_port}/v1.0/bindings/orders"
     async with aiohttp.ClientSession() as client:
         posting = asyncio.create_task(client.post(url, json={"operation": "create", "data": 1}))
-        await _until(lambda: "invoke start" in names())
+        await eventually(lambda: "invoke start" in names(), "the invoke to start", timeout=60)
         sidecar.request_stop()
         response = await asyncio.wait_for(posting, 10)
         assert response.status == 204

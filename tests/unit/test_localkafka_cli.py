@@ -9,10 +9,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from daprlite.cli import broker as cli_broker
 from daprlite.localkafka import BrokerSettings, BrokerStatus
 from daprlite.model.errors import BrokerError
-
-cli_broker = pytest.importorskip("daprlite.cli.broker")
 
 
 class FakeBroker:

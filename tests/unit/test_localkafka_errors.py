@@ -15,6 +15,7 @@ from daprlite.localkafka.broker import LocalBroker
 from daprlite.localkafka.diagnostics import tail, with_log_tail
 from daprlite.localkafka.settings import BrokerSettings
 from daprlite.model.errors import BrokerError
+from tests.support.ports import free_ports
 
 
 def fake_java(path: Path, body: str) -> str:
@@ -35,14 +36,9 @@ def kafka_home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def free_ports() -> tuple[int, int]:
-    socks = [socket.socket() for _ in range(2)]
-    for sock in socks:
-        sock.bind(("127.0.0.1", 0))
-    ports = (socks[0].getsockname()[1], socks[1].getsockname()[1])
-    for sock in socks:
-        sock.close()
-    return ports
+def broker_ports() -> tuple[int, int]:
+    port, controller_port = free_ports(2)
+    return port, controller_port
 
 
 def make_broker(tmp_path: Path, kafka_home: Path, ports: tuple[int, int]) -> LocalBroker:
@@ -122,19 +118,19 @@ def test_empty_kafka_home_is_rejected(tmp_path: Path) -> None:
 
 
 def test_busy_port_names_the_port(
-    tmp_path: Path, kafka_home: Path, free_ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, kafka_home: Path, broker_ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(distribution, "find_java", lambda: "/nonexistent/java")
-    broker = make_broker(tmp_path, kafka_home, free_ports)
+    broker = make_broker(tmp_path, kafka_home, broker_ports)
     with socket.socket() as busy:
-        busy.bind(("127.0.0.1", free_ports[0]))
+        busy.bind(("127.0.0.1", broker_ports[0]))
         busy.listen()
-        with pytest.raises(BrokerError, match=f"port {free_ports[0]} .*--kafka-port"):
+        with pytest.raises(BrokerError, match=f"port {broker_ports[0]} .*--kafka-port"):
             broker.start(timeout=1.0)
 
 
 def test_failed_format_shows_the_log_tail(
-    tmp_path: Path, kafka_home: Path, free_ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, kafka_home: Path, broker_ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     java = fake_java(
         tmp_path / "java",
@@ -145,7 +141,7 @@ def test_failed_format_shows_the_log_tail(
         """),
     )
     monkeypatch.setattr(distribution, "find_java", lambda: java)
-    broker = make_broker(tmp_path, kafka_home, free_ports)
+    broker = make_broker(tmp_path, kafka_home, broker_ports)
     with pytest.raises(BrokerError) as caught:
         broker.start(timeout=5.0)
     message = str(caught.value)
@@ -156,7 +152,7 @@ def test_failed_format_shows_the_log_tail(
 
 
 def test_broker_that_dies_while_starting(
-    tmp_path: Path, kafka_home: Path, free_ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, kafka_home: Path, broker_ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     java = fake_java(
         tmp_path / "java",
@@ -171,7 +167,7 @@ def test_broker_that_dies_while_starting(
         """),
     )
     monkeypatch.setattr(distribution, "find_java", lambda: java)
-    broker = make_broker(tmp_path, kafka_home, free_ports)
+    broker = make_broker(tmp_path, kafka_home, broker_ports)
     with pytest.raises(BrokerError) as caught:
         broker.start(timeout=30.0)
     message = str(caught.value)

@@ -9,6 +9,7 @@ import pytest
 
 from daprlite.localkafka.ports import accepts_connections, port_in_use
 from daprlite.localkafka.readiness import Outcome, wait_until_ready
+from tests.support.ports import free_port
 
 
 @pytest.fixture
@@ -25,9 +26,7 @@ def test_a_listening_port_is_in_use(listener: int) -> None:
 
 
 def test_a_closed_port_is_free() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     assert not port_in_use("127.0.0.1", port)
     assert not accepts_connections("127.0.0.1", port)
 
