@@ -219,7 +219,7 @@ while True:
 
 
 def test_an_app_that_never_answers_the_binding_probe(tmp_path, kafka_broker, kafka_topic) -> None:
-    component_folder(tmp_path / "components", "orders", kafka_broker.bootstrap, kafka_topic())
+    write_component(tmp_path / "components", "orders", kafka_broker.bootstrap, kafka_topic())
     port = free_port()
     code, line = _failed_run(
         tmp_path, "--app-port", str(port), "--", sys.executable, "-c", SILENT_APP, str(port)
