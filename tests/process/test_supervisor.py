@@ -217,12 +217,12 @@ async def test_a_child_forked_in_the_sigterm_handler_gets_the_grace_then_sigkill
     )
     app = AppProcess(py(code), printer)
     await app.start()
-    await eventually(lambda: "ready" in printer.lines)
+    await eventually(lambda: "ready" in printer.lines, "the app to print ready", timeout=DEADLINE)
     started = time.monotonic()
     assert await app.terminate(grace=0.5) == 0
     assert time.monotonic() - started >= 0.5  # the late child kept us waiting: its grace
     late = int(next(line for line in printer.lines if line.isdigit()))
-    await eventually(lambda: gone(late))
+    await eventually(lambda: gone(late), f"the late child {late} to be killed", timeout=DEADLINE)
 
 
 async def test_terminate_never_scans_the_process_table_on_the_loop(monkeypatch) -> None:
