@@ -41,6 +41,10 @@ BUILTINS: Mapping[str, BindingType] = {
         output_class="daprlite.bindings.kafka.producer:KafkaOutput",
         noisy_loggers=("daprlite.bindings.kafka.client",),
     ),
+    "bindings.localstorage": BindingType(
+        input_class=None,
+        output_class="daprlite.bindings.localstorage.output:LocalStorageOutput",
+    ),
 }
 
 
