@@ -14,6 +14,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
+from tests.support.postgres import postgres_server  # noqa: F401  (a session fixture)
 
 TOPIC_DEADLINE = 30.0
 

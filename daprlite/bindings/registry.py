@@ -41,6 +41,11 @@ BUILTINS: Mapping[str, BindingType] = {
         output_class="daprlite.bindings.kafka.producer:KafkaOutput",
         noisy_loggers=("daprlite.bindings.kafka.client",),
     ),
+    # One implementation under daprd's two names.
+    **dict.fromkeys(
+        ("bindings.postgres", "bindings.postgresql"),
+        BindingType(None, "daprlite.bindings.postgres.output:PostgresOutput"),
+    ),
 }
 
 
