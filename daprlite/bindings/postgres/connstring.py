@@ -85,7 +85,12 @@ def parse(fields: ConnectionFields) -> Parsed:
         from_string, shown = _url_settings(text, fields)
     else:
         merged = merge_keyword_value(text, fields.overrides())
-        shown = redact(merged)
+        # daprd appends the password field unquoted, so one with a space would be only half
+        # covered by pgx's redaction: take it out whole first.
+        shown = merged
+        if fields.password:
+            shown = shown.replace(f"password={fields.password}", "password=xxxxx")
+        shown = redact(shown)
         try:
             from_string = keyword_value_settings(merged)
         except ValueError as exc:

@@ -70,9 +70,6 @@ def read_settings(component: Component) -> PostgresSettings:
 
 def _secrets(fields: ConnectionFields, *more: str) -> tuple[str, ...]:
     found = {fields.password, *more}
-    # daprd's merge splits a password on spaces and pgx redacts only the first piece, so every
-    # piece counts as a secret of its own.
-    found |= {piece for secret in list(found) for piece in secret.split() if len(piece) > 1}
     return tuple(sorted((s for s in found if s), key=len, reverse=True))
 
 
