@@ -45,6 +45,11 @@ BUILTINS: Mapping[str, BindingType] = {
         input_class=None,
         output_class="daprlite.bindings.localstorage.output:LocalStorageOutput",
     ),
+    # One implementation under daprd's two names.
+    **dict.fromkeys(
+        ("bindings.postgres", "bindings.postgresql"),
+        BindingType(None, "daprlite.bindings.postgres.output:PostgresOutput"),
+    ),
 }
 
 

@@ -79,3 +79,39 @@ def _leading_fraction(digits: str) -> tuple[int, float]:
 
 def _invalid(text: str, reason: str) -> ValueError:
     return ValueError(f"invalid duration {text!r}: {reason}")
+
+
+# Units of Duration.String() below one second, largest first, with Go's spelling (U+00B5).
+_SMALL_UNITS = ((1_000_000, "ms"), (1_000, "\u00b5s"), (1, "ns"))
+
+
+def format_duration(nanoseconds: int) -> str:
+    """Go's `time.Duration.String()`: `0s`, `294µs`, `1.5ms`, `2.01s`, `1h2m3.5s`, `-1ns`.
+
+    `nanoseconds` must fit an int64, as a Go Duration does.
+    """
+    if nanoseconds == 0:
+        return "0s"
+    sign = "-" if nanoseconds < 0 else ""
+    magnitude = abs(nanoseconds)
+    if magnitude < 1_000_000_000:
+        # Below a second Go picks the largest unit that keeps a non-zero whole part.
+        for scale, unit in _SMALL_UNITS:
+            if magnitude >= scale:
+                return sign + _with_fraction(magnitude, scale) + unit
+    seconds_part = _with_fraction(magnitude % 60_000_000_000, 1_000_000_000) + "s"
+    minutes_total = magnitude // 60_000_000_000
+    if minutes_total == 0:
+        return sign + seconds_part
+    hours, minutes = divmod(minutes_total, 60)
+    text = f"{minutes}m{seconds_part}"
+    return sign + (f"{hours}h{text}" if hours else text)
+
+
+def _with_fraction(value: int, scale: int) -> str:
+    """`value / scale` in decimal with the fraction's trailing zeros (and a bare dot) dropped."""
+    whole, fraction = divmod(value, scale)
+    if not fraction:
+        return str(whole)
+    digits = len(str(scale)) - 1
+    return f"{whole}.{fraction:0{digits}d}".rstrip("0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from decimal import Decimal
 
 
@@ -29,3 +30,45 @@ def format_float(f: float) -> str:
     # Go writes at least two exponent digits, then trims "e-07" back to "e-7".
     suffix = f"e-{-power}" if power < 0 else f"e+{power:02d}"
     return ("-" if sign else "") + mantissa + suffix
+
+
+_F32_SMALL = struct.unpack(">f", struct.pack(">f", 1e-6))[0]
+_F32_LARGE = struct.unpack(">f", struct.pack(">f", 1e21))[0]
+
+
+def format_float32(f: float) -> str:
+    """Go's `json.Marshal` of a float32 (e.g. a PostgreSQL `real`): the shortest digits that
+    round-trip *as a float32*, with the float64 rule's exponent thresholds.
+
+    `f` is the float32's value widened to a Python float.
+    """
+    if not math.isfinite(f):
+        name = "NaN" if math.isnan(f) else ("+Inf" if f > 0 else "-Inf")
+        raise ValueError(f"json: unsupported value: {name}")
+    if f == 0:
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
+    bits = struct.pack(">f", f)
+    for count in range(1, 10):  # 9 significant digits always round-trip a float32
+        # Correctly rounded, so the closest of its length: the one Go's shortest search finds.
+        candidate = f"{f:.{count - 1}e}"
+        if _as_float32(float(candidate)) == bits:
+            break
+    shortest = Decimal(candidate).normalize()
+    # Go compares float32(abs) with the constants also rounded to float32.
+    if _F32_SMALL <= abs(f) < _F32_LARGE:
+        return format(shortest, "f")
+    sign, digits, exponent = shortest.as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits))
+    mantissa = text[0] + (f".{text[1:]}" if len(text) > 1 else "")
+    power = exponent + len(text) - 1
+    suffix = f"e-{-power}" if power < 0 else f"e+{power:02d}"
+    return ("-" if sign else "") + mantissa + suffix
+
+
+def _as_float32(value: float) -> bytes | None:
+    """The float32 bytes `value` rounds to; None past float32's range (no such float32)."""
+    try:
+        return struct.pack(">f", value)
+    except OverflowError:
+        return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from daprlite.gocompat.floats import format_float
-from daprlite.gocompat.json_syntax import syntax_error
+from daprlite.gocompat.json_syntax import quote_char, syntax_error
 
 
 class GoJSONError(ValueError):
@@ -181,5 +181,26 @@ def _fix_surrogates(value: Any) -> Any:
 def decode(body: bytes) -> Any:
     """Decode like `json.NewDecoder(body).Decode(&v)` with `v any`; objects become GoObject."""
     value = parse(body)
+    encode(value)  # surfaces an out-of-range number the way Go reports it
+    return value
+
+
+def unmarshal(body: bytes) -> Any:
+    """Decode like `json.Unmarshal(body, &v)` with `v any`: unlike the Decoder, the whole input
+    must be one value (trailing bytes are an error) and running out is "unexpected end of
+    JSON input"."""
+    try:
+        value = parse(body)
+    except GoJSONError as exc:
+        if str(exc) in ("EOF", "unexpected EOF"):
+            raise GoJSONError("unexpected end of JSON input") from None
+        raise
+    text = body.decode("utf-8", "daprlite.gojson").strip(_GO_SPACE)
+    end = _DECODER.raw_decode(text)[1]
+    end += len(text[end:]) - len(text[end:].lstrip(_GO_SPACE))
+    if end < len(text):
+        raise GoJSONError(
+            f"invalid character {quote_char(text[end].encode()[0])} after top-level value"
+        )
     encode(value)  # surfaces an out-of-range number the way Go reports it
     return value

@@ -23,7 +23,7 @@ class _Syntax(Exception):
     pass
 
 
-def _quote_char(c: int) -> str:
+def quote_char(c: int) -> str:
     # Go shows the offending byte as a rune (0xff prints as 'ÿ'), quoted by strconv.Quote rules.
     ch = chr(c)
     if ch in "'\\":
@@ -59,7 +59,7 @@ class _Scanner:
     def fail(self, i: int, context: str) -> NoReturn:
         if i >= len(self.doc):
             raise _Syntax("unexpected EOF")
-        raise _Syntax(f"invalid character {_quote_char(self.doc[i])} {context}")
+        raise _Syntax(f"invalid character {quote_char(self.doc[i])} {context}")
 
     def space(self, i: int) -> int:
         while self.at(i) in _SPACE:

@@ -1,0 +1,1 @@
+"""bindings.postgres / bindings.postgresql: run SQL (`exec`, `query`) on PostgreSQL, as daprd."""
