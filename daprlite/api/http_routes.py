@@ -147,8 +147,6 @@ def authorize(
 
 def clean_path(raw: str) -> str:
     """The path daprd routes on: `/v1.0//bindings/./x/` is `/v1.0/bindings/x`."""
-    if raw == "/":
-        return raw
     # normpath keeps a leading `//` (POSIX gives it a meaning); Go's path.Clean does not.
     return "/" + posixpath.normpath(raw).lstrip("/")
 
