@@ -25,6 +25,9 @@ log = logging.getLogger("daprlite.api.http")
 _API = web.AppKey("dapr_api", DaprAPI)
 _MAX_BODY = web.AppKey("max_body_bytes", int)
 _BINDINGS = "/v1.0/bindings/"
+# One path segment, whatever it holds: aiohttp's plain `{name}` refuses `{` and `}`, which
+# daprd's router takes as part of a name. Handlers read the segment from the raw target.
+_SEGMENT = "{segment:[^/]+}"
 # Route groups daprlite serves; any other /v1.0/<group>/... is a Dapr API it does not have.
 _SERVED_GROUPS = frozenset({"bindings", "healthz", "metadata", "shutdown"})
 _API_PATH = re.compile(r"^/v1\.0(?:-alpha1|-beta1)?/([^/]+)")
@@ -45,12 +48,12 @@ def build_http_app(
     router = app.router
     for method in ("POST", "PUT"):
         # daprd strips one trailing slash before routing.
-        router.add_route(method, _BINDINGS + "{name}", _invoke_binding)
-        router.add_route(method, _BINDINGS + "{name}/", _invoke_binding)
+        router.add_route(method, _BINDINGS + _SEGMENT, _invoke_binding)
+        router.add_route(method, _BINDINGS + _SEGMENT + "/", _invoke_binding)
     router.add_get("/v1.0/healthz", _healthz, allow_head=False)
     router.add_get("/v1.0/healthz/outbound", _outbound_healthz, allow_head=False)
     router.add_get("/v1.0/metadata", _get_metadata, allow_head=False)
-    router.add_put("/v1.0/metadata/{key}", _put_metadata)
+    router.add_put("/v1.0/metadata/" + _SEGMENT, _put_metadata)
     router.add_post("/v1.0/shutdown", _shutdown)
     # Anything else, including a known path with another method: daprd's router falls back to
     # service invocation, so the catch-all must come last.
