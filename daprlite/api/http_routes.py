@@ -137,10 +137,13 @@ def authorize(
     missing or wrong. `path` is the decoded request path, before cleaning."""
     if not token:
         return None
-    given = headers.get("dapr-api-token", "").encode()
     if method == "GET" and path.rstrip("/") in _TOKEN_EXEMPT:
         return None
-    if hmac.compare_digest(given, token.encode()):
+    given = headers.get("dapr-api-token", "")
+    # Servers hand over header bytes that are not UTF-8 as surrogates (aiohttp does);
+    # surrogateescape turns them back into those bytes, so they compare unequal like any other
+    # wrong token instead of failing to encode.
+    if hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode()):
         return None
     return _INVALID_TOKEN
 

@@ -354,15 +354,23 @@ def test_a_bad_escape_in_the_name_is_daprds_plain_400(
 header_values = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=12)
 
 
+near_tokens = [TOKEN, TOKEN.upper(), TOKEN[:-1], TOKEN + "x"]
+# Bytes a header may carry that are not UTF-8, or not ASCII: refused like any wrong token.
+raw_tokens = [TOKEN.encode() + b"\xff", b"\xff", "s3crét".encode()]
+
+
 @SETTINGS
 @given(
-    st.none() | st.sampled_from([TOKEN, TOKEN.upper(), TOKEN[:-1], TOKEN + "x"]) | header_values,
+    st.none()
+    | st.sampled_from(near_tokens).map(str.encode)
+    | st.sampled_from(raw_tokens)
+    | header_values.map(str.encode),
     st.sampled_from(["dapr-api-token", "Dapr-Api-Token", "DAPR-API-TOKEN"]),
 )
-def test_only_the_api_token_opens_the_route(target: Target, given: str | None, name: str) -> None:
-    headers = {} if given is None else {name: given.encode()}
+def test_only_the_api_token_opens_the_route(target: Target, given: bytes | None, name: str) -> None:
+    headers = {} if given is None else {name: given}
     answer = target.post(BINDING, b'{"operation":"create"}', headers)
-    if given == TOKEN:
+    if given == TOKEN.encode():
         assert answer.status == 204
     else:
         assert answer.status == 401

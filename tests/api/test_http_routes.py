@@ -220,6 +220,9 @@ DENIED = Reply(
         ("HEAD", "/v1.0/healthz", {}, DENIED),
         ("GET", "/v1.0//healthz", {}, DENIED),
         ("GET", "/v1.0/healthz/other", {}, DENIED),
+        # What aiohttp makes of header bytes that are not UTF-8 (b"s3cret\xff").
+        ("POST", TARGET, {"dapr-api-token": "s3cret\udcff"}, DENIED),
+        ("GET", "/v1.0/healthz", {"dapr-api-token": "\udcff"}, None),
     ],
 )
 def test_authorize(method: str, path: str, headers: dict[str, str], expected: Reply | None) -> None:
