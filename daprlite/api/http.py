@@ -66,9 +66,9 @@ async def _invoke_binding(request: web.Request) -> web.StreamResponse:
     async for chunk in request.content.iter_any():
         if not reader.add(chunk):
             break
-    # message.path is the target as sent; rel_url would have decoded %2F into a separator.
+    # raw_path is the target as sent; rel_url.path would have decoded %2F into a separator.
     reply = await routes.invoke_binding(
-        request.app[_API], request.message.path, reader.body, reader.truncated, request.headers
+        request.app[_API], request.raw_path, reader.body, reader.truncated, request.headers
     )
     return _response(reply)
 
@@ -100,7 +100,7 @@ async def _get_metadata(request: web.Request) -> web.StreamResponse:
 
 
 async def _put_metadata(request: web.Request) -> web.StreamResponse:
-    key = routes.route_parameter(request.message.path, "key")
+    key = routes.route_parameter(request.raw_path, "key")
     try:
         value = await request.read()
     except web.HTTPRequestEntityTooLarge:
