@@ -77,7 +77,9 @@ async def invoke_binding(
     """`POST|PUT /v1.0/bindings/{name}` as daprd answers it.
 
     `raw_target` is the request target exactly as sent (origin or absolute form); `body` is at
-    most the size limit, and `truncated` says whether the client sent more than that.
+    most the size limit, and `truncated` says whether the client sent more than that. Every
+    outcome daprd defines comes back as a Reply; an exception is a daprlite bug, for the
+    adapter's catch-all (ERR_INTERNAL).
     """
     try:
         name = route_parameter(raw_target, "name")
