@@ -1,39 +1,36 @@
 """The Dapr HTTP API on aiohttp: bindings, metadata, health and shutdown routes over api/core.
 
-Handlers only decode, call DaprAPI and render; every failure leaves as Dapr's error JSON.
+A thin adapter: daprd's rules live in api/http_routes; handlers read the request, call them or
+DaprAPI, and write the answer. Every failure leaves as Dapr's error JSON.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
-import posixpath
 import re
-from urllib.parse import unquote_to_bytes
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
 from yarl import URL
 
 from daprlite.api import errors
-from daprlite.api.binding_request import decode_output_binding_request
+from daprlite.api import http_routes as routes
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
-from daprlite.gocompat.headers import canonical_mime_header_key, is_token
-from daprlite.gocompat.json import GoJSONError, encode
-from daprlite.model.contracts import InvokeRequest, InvokeResponse
-from daprlite.model.errors import BindingError
+from daprlite.api.http_routes import JSON, LimitedBody, Reply
+from daprlite.gocompat.json import encode
 
 log = logging.getLogger("daprlite.api.http")
 
 _API = web.AppKey("dapr_api", DaprAPI)
 _MAX_BODY = web.AppKey("max_body_bytes", int)
 _BINDINGS = "/v1.0/bindings/"
+# One path segment, whatever it holds: aiohttp's plain `{name}` refuses `{` and `}`, which
+# daprd's router takes as part of a name. Handlers read the segment from the raw target.
+_SEGMENT = "{segment:[^/]+}"
 # Route groups daprlite serves; any other /v1.0/<group>/... is a Dapr API it does not have.
 _SERVED_GROUPS = frozenset({"bindings", "healthz", "metadata", "shutdown"})
 _API_PATH = re.compile(r"^/v1\.0(?:-alpha1|-beta1)?/([^/]+)")
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_JSON = "application/json"
 
 
 def build_http_app(
@@ -51,12 +48,12 @@ def build_http_app(
     router = app.router
     for method in ("POST", "PUT"):
         # daprd strips one trailing slash before routing.
-        router.add_route(method, _BINDINGS + "{name}", _invoke_binding)
-        router.add_route(method, _BINDINGS + "{name}/", _invoke_binding)
+        router.add_route(method, _BINDINGS + _SEGMENT, _invoke_binding)
+        router.add_route(method, _BINDINGS + _SEGMENT + "/", _invoke_binding)
     router.add_get("/v1.0/healthz", _healthz, allow_head=False)
     router.add_get("/v1.0/healthz/outbound", _outbound_healthz, allow_head=False)
     router.add_get("/v1.0/metadata", _get_metadata, allow_head=False)
-    router.add_put("/v1.0/metadata/{key}", _put_metadata)
+    router.add_put("/v1.0/metadata/" + _SEGMENT, _put_metadata)
     router.add_post("/v1.0/shutdown", _shutdown)
     # Anything else, including a known path with another method: daprd's router falls back to
     # service invocation, so the catch-all must come last.
@@ -65,49 +62,24 @@ def build_http_app(
 
 
 async def _invoke_binding(request: web.Request) -> web.StreamResponse:
-    api = request.app[_API]
-    name = _query_unescape(_last_segment(request), "name")
-    raw, truncated = await _read_limited(request, request.app[_MAX_BODY])
-    try:
-        body = decode_output_binding_request(raw)
-    except GoJSONError as exc:
-        # daprd's limit reader hands the decoder the first `limit` bytes, then fails the next
-        # read: a value that ends within the limit is used, one that does not is this error.
-        incomplete = str(exc) in ("EOF", "unexpected EOF")
-        detail = "stream too large" if truncated and incomplete else str(exc)
-        raise errors.malformed_request(detail) from None
-    invoke = InvokeRequest(data=body.data, metadata=body.metadata, operation=body.operation)
-    try:
-        response = await api.invoke_binding(name, invoke)
-    except BindingError as exc:
-        raise errors.invoke_output_binding(name, str(exc)) from None
-    if response is None:
-        return web.Response(status=204)
-    return _binding_response(response)
-
-
-async def _read_limited(request: web.Request, limit: int) -> tuple[bytes, bool]:
-    """The first `limit` bytes of the body, and whether there was more."""
-    chunks, size = [], 0
+    reader = LimitedBody(request.app[_MAX_BODY])
     async for chunk in request.content.iter_any():
-        if size + len(chunk) > limit:
-            chunks.append(chunk[: limit - size])
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks), False
+        if not reader.add(chunk):
+            break
+    # raw_path is the target as sent; rel_url.path would have decoded %2F into a separator.
+    reply = await routes.invoke_binding(
+        request.app[_API], request.raw_path, reader.body, reader.truncated, request.headers
+    )
+    return _response(reply)
 
 
-def _binding_response(response: InvokeResponse) -> web.Response:
-    reply = web.Response(status=200, body=response.data, content_type=_JSON)
-    for key, value in response.metadata.items():
-        name = f"metadata.{key}"
-        # Go's server leaves out a header whose name is not an HTTP token instead of failing,
-        # and turns line breaks in values into spaces.
-        if is_token(name):
-            value = value.replace("\r", " ").replace("\n", " ")
-            reply.headers.add(canonical_mime_header_key(name), value)
-    return reply
+def _response(reply: Reply) -> web.Response:
+    response = web.Response(status=reply.status, body=reply.body)
+    if reply.content_type is not None:
+        response.headers[hdrs.CONTENT_TYPE] = reply.content_type
+    for name, value in reply.headers:
+        response.headers.add(name, value)
+    return response
 
 
 async def _healthz(request: web.Request) -> web.StreamResponse:
@@ -124,11 +96,11 @@ async def _get_metadata(request: web.Request) -> web.StreamResponse:
     document = request.app[_API].metadata()
     # Go's json.Encoder, which daprd uses here, ends the document with a newline.
     body = encode(document, sort_keys=False) + b"\n"
-    return web.Response(status=200, body=body, content_type=_JSON)
+    return web.Response(status=200, body=body, content_type=JSON)
 
 
 async def _put_metadata(request: web.Request) -> web.StreamResponse:
-    key = _query_unescape(_last_segment(request), "key")
+    key = routes.route_parameter(request.raw_path, "key")
     try:
         value = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -149,7 +121,7 @@ async def _shutdown(request: web.Request) -> web.StreamResponse:
 async def _fallback(request: web.Request) -> web.StreamResponse:
     # daprd routes on the cleaned path (`/v1.0//bindings/./x/` is `/v1.0/bindings/x`).
     raw = request.rel_url.raw_path
-    cleaned = "/" + posixpath.normpath(raw).lstrip("/") if raw != "/" else raw
+    cleaned = routes.clean_path(raw)
     if cleaned != raw:
         query = request.rel_url.raw_query_string
         retry = request.clone(rel_url=URL.build(path=cleaned, query=query, encoded=True))
@@ -167,69 +139,22 @@ async def _dapr_errors(request: web.Request, handler: Handler) -> web.StreamResp
     try:
         return await handler(request)
     except APIError as exc:
-        return error_response(exc)
-    except _PlainError as exc:
-        return _plain_error(exc.status, str(exc))
+        return _response(routes.error_reply(exc))
+    except routes.PlainError as exc:
+        return _response(exc.reply())
     except web.HTTPException:
         raise
     except Exception as exc:
         log.exception("unexpected error in %s %s", request.method, request.path)
-        return error_response(errors.internal(type(exc).__name__))
+        return _response(routes.error_reply(errors.internal(type(exc).__name__)))
 
 
 def _token_check(token: str) -> Middleware:
-    expected = token.encode()
-
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        # daprd exempts only the two health probes, so that orchestrators can poll them.
-        exempt = request.method == "GET" and request.path.rstrip("/") in (
-            "/v1.0/healthz",
-            "/v1.0/healthz/outbound",
-        )
-        given = request.headers.get("dapr-api-token", "").encode()
-        if not exempt and not hmac.compare_digest(given, expected):
-            return _plain_error(401, "invalid api token")
+        denied = routes.authorize(request.method, request.path, request.headers, token)
+        if denied is not None:
+            return _response(denied)
         return await handler(request)
 
     return check
-
-
-def error_response(exc: APIError) -> web.Response:
-    return web.Response(status=exc.http_status, body=exc.to_json(), content_type=_JSON)
-
-
-def _plain_error(status: int, message: str) -> web.Response:
-    # The shape of Go's http.Error: plain text, newline-terminated, nosniff.
-    reply = web.Response(status=status, text=message + "\n", content_type="text/plain")
-    reply.headers["X-Content-Type-Options"] = "nosniff"
-    return reply
-
-
-class _PlainError(Exception):
-    """A failure daprd reports as plain text (from its router, before any API handler)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _last_segment(request: web.Request) -> str:
-    """The route parameter as the client sent it: %2F must stay an escape, not a separator."""
-    target = request.message.path
-    if not target.startswith("/"):  # absolute-form request target
-        target = request.rel_url.raw_path
-    return target.split("?", 1)[0].removesuffix("/").rsplit("/", 1)[-1]
-
-
-def _query_unescape(raw: str, parameter: str) -> str:
-    """Go's url.QueryUnescape (`+` is a space); a bad escape is daprd's plain-text 400."""
-    bad = _BAD_ESCAPE.search(raw)
-    if bad is not None:
-        escape = raw[bad.start() : bad.start() + 3]
-        raise _PlainError(
-            400,
-            f'failed to unescape request parameter "{parameter}". '
-            f'Error: invalid URL escape "{escape}"',
-        )
-    return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8", "replace")

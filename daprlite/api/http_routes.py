@@ -1,0 +1,209 @@
+"""daprd's HTTP rules for the bindings route, the API token and path cleaning, without a server.
+
+An HTTP adapter hands over what it read (raw request target, limited body, headers) and writes
+the Reply back as it is, so every server gives the same answers. Headers are looked up by
+lower-case name: pass a case-insensitive mapping (aiohttp's, multidict's) or lower-case keys.
+"""
+
+from __future__ import annotations
+
+import hmac
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
+
+from daprlite.api import errors
+from daprlite.api.binding_request import decode_output_binding_request
+from daprlite.api.core import DaprAPI
+from daprlite.api.errors import APIError
+from daprlite.gocompat.headers import canonical_mime_header_key, is_token
+from daprlite.gocompat.json import GoJSONError
+from daprlite.model.contracts import InvokeRequest, InvokeResponse
+from daprlite.model.errors import BindingError
+
+JSON = "application/json"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# daprd leaves only these open without a token, so that orchestrators can probe them.
+_TOKEN_EXEMPT = frozenset({"/v1.0/healthz", "/v1.0/healthz/outbound"})
+_TRACE_HEADERS = ("traceparent", "tracestate")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer; `headers` come after Content-Type, in order, repeats allowed."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    content_type: str | None = None
+
+
+NO_CONTENT = Reply(204)
+
+
+def error_reply(exc: APIError) -> Reply:
+    return Reply(exc.http_status, body=exc.to_json(), content_type=JSON)
+
+
+def plain_reply(status: int, message: str) -> Reply:
+    """The shape of Go's http.Error: plain text, newline-terminated, nosniff."""
+    return Reply(
+        status,
+        (("X-Content-Type-Options", "nosniff"),),
+        (message + "\n").encode(),
+        "text/plain; charset=utf-8",
+    )
+
+
+_INVALID_TOKEN = plain_reply(401, "invalid api token")
+
+
+class PlainError(Exception):
+    """A failure daprd reports as plain text (from its router, before any API handler)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def reply(self) -> Reply:
+        return plain_reply(self.status, str(self))
+
+
+async def invoke_binding(
+    api: DaprAPI, raw_target: str, body: bytes, truncated: bool, headers: Mapping[str, str]
+) -> Reply:
+    """`POST|PUT /v1.0/bindings/{name}` as daprd answers it.
+
+    `raw_target` is the request target exactly as sent (origin or absolute form); `body` is at
+    most the size limit, and `truncated` says whether the client sent more than that. Every
+    outcome daprd defines comes back as a Reply; an exception is a daprlite bug, for the
+    adapter's catch-all (ERR_INTERNAL).
+    """
+    try:
+        name = route_parameter(raw_target, "name")
+    except PlainError as exc:
+        return exc.reply()
+    try:
+        decoded = decode_output_binding_request(body)
+    except GoJSONError as exc:
+        # daprd's limit reader hands the decoder the first `limit` bytes, then fails the next
+        # read: a value that ends within the limit is used, one that does not is this error.
+        incomplete = str(exc) in ("EOF", "unexpected EOF")
+        detail = "stream too large" if truncated and incomplete else str(exc)
+        return error_reply(errors.malformed_request(detail))
+    request = InvokeRequest(
+        data=decoded.data,
+        metadata=decoded.metadata,
+        operation=decoded.operation,
+        context=trace_context(headers),
+    )
+    try:
+        response = await api.invoke_binding(name, request)
+    except BindingError as exc:
+        return error_reply(errors.invoke_output_binding(name, str(exc)))
+    return binding_reply(response)
+
+
+def binding_reply(response: InvokeResponse | None) -> Reply:
+    """204 for no response; else 200 with the data and one `metadata.<key>` header per entry."""
+    if response is None:
+        return NO_CONTENT
+    headers = []
+    for key, value in response.metadata.items():
+        name = f"metadata.{key}"
+        # Go's server leaves out a header whose name is not an HTTP token instead of failing,
+        # and turns line breaks in values into spaces.
+        if is_token(name):
+            value = value.replace("\r", " ").replace("\n", " ")
+            headers.append((canonical_mime_header_key(name), value))
+    return Reply(200, tuple(headers), response.data, JSON)
+
+
+def trace_context(headers: Mapping[str, str]) -> dict[str, str]:
+    """The request's W3C trace context, lower-case keys; an empty header counts as absent, as
+    Go's `Header.Get` cannot tell the two apart."""
+    context = {}
+    for name in _TRACE_HEADERS:
+        value = headers.get(name)
+        if value:
+            context[name] = value
+    return context
+
+
+def authorize(
+    method: str, path: str, headers: Mapping[str, str], token: str | None
+) -> Reply | None:
+    """None when the request may go on; daprd's plain-text 401 when its `dapr-api-token` is
+    missing or wrong. `path` is the decoded request path, before cleaning."""
+    if not token:
+        return None
+    if method == "GET" and path.rstrip("/") in _TOKEN_EXEMPT:
+        return None
+    given = headers.get("dapr-api-token", "")
+    # Servers hand over header bytes that are not UTF-8 as surrogates (aiohttp does);
+    # surrogateescape turns them back into those bytes, so they compare unequal like any other
+    # wrong token instead of failing to encode.
+    if hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode()):
+        return None
+    return _INVALID_TOKEN
+
+
+def clean_path(raw: str) -> str:
+    """The path daprd routes on: `/v1.0//bindings/./x/` is `/v1.0/bindings/x`."""
+    # normpath keeps a leading `//` (POSIX gives it a meaning); Go's path.Clean does not.
+    return "/" + posixpath.normpath(raw).lstrip("/")
+
+
+def route_parameter(raw_target: str, parameter: str) -> str:
+    """The last path segment of the target, unescaped as daprd's router does. Raises PlainError."""
+    return query_unescape(last_segment(raw_target), parameter)
+
+
+def last_segment(raw_target: str) -> str:
+    """The last path segment as the client sent it: %2F must stay an escape, not a separator."""
+    path = raw_target.split("?", 1)[0]
+    if not path.startswith("/"):  # absolute form, `http://host/path`: drop scheme and host
+        _, _, rest = path.partition("//")
+        path = "/" + rest.partition("/")[2]
+    return path.removesuffix("/").rsplit("/", 1)[-1]
+
+
+def query_unescape(raw: str, parameter: str) -> str:
+    """Go's url.QueryUnescape (`+` is a space); a bad escape is daprd's plain-text 400."""
+    bad = _BAD_ESCAPE.search(raw)
+    if bad is not None:
+        escape = raw[bad.start() : bad.start() + 3]
+        raise PlainError(
+            400,
+            f'failed to unescape request parameter "{parameter}". '
+            f'Error: invalid URL escape "{escape}"',
+        )
+    return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8", "replace")
+
+
+class LimitedBody:
+    """daprd's limit reader: keeps the first `limit` bytes and notes whether more came."""
+
+    __slots__ = ("_chunks", "_room", "truncated")
+
+    def __init__(self, limit: int) -> None:
+        self._chunks: list[bytes] = []
+        self._room = limit
+        self.truncated = False
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep what fits of `chunk`; False once the limit is passed (stop reading then)."""
+        if len(chunk) > self._room:
+            self._chunks.append(chunk[: self._room])
+            self._room = 0
+            self.truncated = True
+            return False
+        self._chunks.append(chunk)
+        self._room -= len(chunk)
+        return True
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self._chunks)
