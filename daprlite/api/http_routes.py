@@ -7,6 +7,7 @@ lower-case name: pass a case-insensitive mapping (aiohttp's, multidict's) or low
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import posixpath
 import re
@@ -102,7 +103,12 @@ async def invoke_binding(
     try:
         response = await api.invoke_binding(name, request)
     except BindingError as exc:
-        return error_reply(errors.invoke_output_binding(name, str(exc)))
+        failed = error_reply(errors.invoke_output_binding(name, str(exc)))
+        # daprd sends what the binding got back (an http call's status) with the error too.
+        got_back = getattr(exc, "response", None)
+        if got_back is None:
+            return failed
+        return dataclasses.replace(failed, headers=metadata_headers(got_back.metadata))
     return binding_reply(response)
 
 
@@ -110,15 +116,19 @@ def binding_reply(response: InvokeResponse | None) -> Reply:
     """204 for no response; else 200 with the data and one `metadata.<key>` header per entry."""
     if response is None:
         return NO_CONTENT
+    return Reply(200, metadata_headers(response.metadata), response.data, JSON)
+
+
+def metadata_headers(metadata: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     headers = []
-    for key, value in response.metadata.items():
+    for key, value in metadata.items():
         name = f"metadata.{key}"
         # Go's server leaves out a header whose name is not an HTTP token instead of failing,
         # and turns line breaks in values into spaces.
         if is_token(name):
             value = value.replace("\r", " ").replace("\n", " ")
             headers.append((canonical_mime_header_key(name), value))
-    return Reply(200, tuple(headers), response.data, JSON)
+    return tuple(headers)
 
 
 def trace_context(headers: Mapping[str, str]) -> dict[str, str]:

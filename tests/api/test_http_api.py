@@ -244,6 +244,17 @@ async def test_component_failure_is_500(sidecar: Sidecar) -> None:
     )
 
 
+async def test_a_failed_call_still_returns_what_the_binding_got_back(sidecar: Sidecar) -> None:
+    # daprd: an http binding's 404 fails the call, and its status goes out as headers too.
+    got_back = InvokeResponse(b"not here", {"statusCode": "404", "status": "404 Not Found"})
+    sidecar.binding.fail_with = BindingInvokeError("received status code 404", got_back)
+    response = await sidecar.client.post(PATH, data='{"operation":"create"}')
+    assert response.status == 500
+    assert response.headers["Metadata.statuscode"] == "404"
+    assert response.headers["Metadata.status"] == "404 Not Found"
+    assert (await response.json())["errorCode"] == "ERR_INVOKE_OUTPUT_BINDING"
+
+
 async def test_unexpected_component_exception_keeps_dapr_shape(
     sidecar: Sidecar, caplog: pytest.LogCaptureFixture
 ) -> None:
