@@ -41,6 +41,9 @@ BUILTINS: Mapping[str, BindingType] = {
         output_class="daprlite.bindings.kafka.producer:KafkaOutput",
         noisy_loggers=("daprlite.bindings.kafka.client",),
     ),
+    "bindings.cron": BindingType(
+        input_class="daprlite.bindings.cron.binding:CronInput", output_class=None
+    ),
 }
 
 
