@@ -266,8 +266,8 @@ async def test_the_grpc_output_api_refuses_an_input_only_binding(
 
     refused = await asyncio.wait_for(asyncio.to_thread(invoke), 30)
     assert isinstance(refused, grpc.RpcError)
-    assert refused.code() == grpc.StatusCode.INTERNAL  # type: ignore[attr-defined]
-    assert refused.details() == (  # type: ignore[attr-defined]
+    assert refused.code() == grpc.StatusCode.INTERNAL
+    assert refused.details() == (
         "error invoking output binding cron-binding: couldn't find output binding cron-binding"
     )
 

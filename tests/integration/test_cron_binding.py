@@ -129,7 +129,7 @@ async def test_an_app_that_does_not_answer_the_probe_gets_no_tick(tmp_path, cloc
         assert len(app.probes()) == 1
         assert clock.sleepers() == []  # not started: nothing waits for a tick
         status = await metadata_of(sidecar)
-    assert status["daprlite"] == {  # type: ignore[comparison-overlap]
+    assert status["daprlite"] == {
         "inputBindings": [
             {
                 "name": "cron-binding",
@@ -137,7 +137,7 @@ async def test_an_app_that_does_not_answer_the_probe_gets_no_tick(tmp_path, cloc
                 "timeZone": local_location().name,
                 "nextTick": None,
                 "inFlight": 0,
-                "ticks": {"delivered": 0, "failed": 0},
+                "ticks": {"delivered": 0, "failed": 0, "heldBack": 0},
             }
         ]
     }
@@ -186,7 +186,7 @@ async def test_metadata_lists_the_component_and_where_it_stands(tmp_path, clock,
             "capabilities": ["INPUT_BINDING"],
         }
     ]
-    assert document["daprlite"] == {  # type: ignore[comparison-overlap]
+    assert document["daprlite"] == {
         "inputBindings": [
             {
                 "name": "cron-binding",
@@ -271,6 +271,14 @@ async def test_a_bad_schedule_stops_start_up_naming_its_line(tmp_path, app) -> N
         "[0 0 31 2 * * *]"
     )
     assert app.requests == []
+
+
+async def test_ignore_errors_starts_without_a_bad_cron(tmp_path, app) -> None:
+    bad = cron_yaml("broken", "@every").replace("spec:\n", "spec:\n  ignoreErrors: true\n")
+    files = {"bad": bad, "good": cron_yaml("good", "@hourly")}
+    async with sidecar_for(tmp_path, files, app.port) as sidecar:
+        document = await metadata_of(sidecar)
+    assert [c["name"] for c in document["components"]] == ["good"]
 
 
 # --- real processes -------------------------------------------------------------------------

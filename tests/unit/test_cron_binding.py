@@ -369,7 +369,7 @@ async def test_status_before_and_after_ticks() -> None:
         "timeZone": local,
         "nextTick": None,
         "inFlight": 0,
-        "ticks": {"delivered": 0, "failed": 0},
+        "ticks": {"delivered": 0, "failed": 0, "heldBack": 0},
     }
     await binding.start(handler)
     try:

@@ -100,7 +100,7 @@ class CronInput:
             "timeZone": self._local.name,
             "nextTick": None,
             "inFlight": 0,
-            "ticks": dict(self._counts),
+            "ticks": {**self._counts, "heldBack": 0},
         }
         if scheduler is not None:
             report["nextTick"] = None if scheduler.next_at is None else _show(scheduler.next_at)
