@@ -8,6 +8,8 @@ machine's tz database; none was worked out by hand.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from daprlite.gocompat.duration import DurationError, parse_duration_nanos
@@ -173,6 +175,33 @@ def test_load_location(name: str, expected: str) -> None:
     except LocationError as exc:
         found = f"ERR {exc}"
     assert found == expected
+
+
+# $ZONEINFO is searched first; a zone it lacks, or holds a broken file for, comes from the
+# system folders (name, time.LoadLocation(name) with ZONEINFO=/usr/share/zoneinfo/America,
+# and with ZONEINFO naming a folder whose Europe/Berlin is not a zone file)
+ZONEINFO_ROWS = [
+    ("New_York", "New_York", "ERR unknown time zone New_York"),
+    ("Europe/Berlin", "Europe/Berlin", "Europe/Berlin"),
+    ("Chicago", "Chicago", "ERR unknown time zone Chicago"),
+    ("Nowhere", "ERR unknown time zone Nowhere", "ERR unknown time zone Nowhere"),
+    ("Europe", "ERR is a directory", "ERR is a directory"),
+]
+
+
+@pytest.mark.parametrize(("name", "from_america", "from_broken"), ZONEINFO_ROWS)
+def test_load_location_reads_zoneinfo_first(
+    tmp_path: Path, name: str, from_america: str, from_broken: str
+) -> None:
+    (tmp_path / "Europe").mkdir()
+    (tmp_path / "Europe" / "Berlin").write_bytes(b"garbage")
+    found = []
+    for folder in ("/usr/share/zoneinfo/America", str(tmp_path)):
+        try:
+            found.append(str(load_location(name, environ={"ZONEINFO": folder})))
+        except LocationError as exc:
+            found.append(f"ERR {exc}")
+    assert found == [from_america, from_broken]
 
 
 def test_load_location_local_is_time_local() -> None:
