@@ -50,6 +50,9 @@ BUILTINS: Mapping[str, BindingType] = {
         ("bindings.postgres", "bindings.postgresql"),
         BindingType(None, "daprlite.bindings.postgres.output:PostgresOutput"),
     ),
+    "bindings.cron": BindingType(
+        input_class="daprlite.bindings.cron.binding:CronInput", output_class=None
+    ),
 }
 
 

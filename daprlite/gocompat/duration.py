@@ -25,13 +25,27 @@ _LIMIT = 1 << 63  # Go sums magnitudes in a uint64, allowing at most -(int64 min
 _PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^.0-9]*)")
 
 
+class DurationError(ValueError):
+    """A refused duration; `go_text` is the error exactly as Go's time.ParseDuration words it."""
+
+    def __init__(self, text: str, reason: str, go_text: str) -> None:
+        super().__init__(f"invalid duration {text!r}: {reason}")
+        self.go_text = go_text
+
+
 def parse_duration(text: str) -> float:
     """`1h2m3.5s`, `100ms`, `-5s`, `0` as float seconds; ValueError where Go returns an error."""
+    return parse_duration_nanos(text) / 1_000_000_000
+
+
+def parse_duration_nanos(text: str) -> int:
+    """The duration in whole nanoseconds, as Go's time.Duration holds it; DurationError where
+    Go returns an error."""
     body, negative = text, text.startswith("-")
     if body.startswith(("-", "+")):  # one sign at most
         body = body[1:]
     if body == "0":  # the one number Go takes without a unit
-        return 0.0
+        return 0
     if not body:
         raise _invalid(text, "no number")
     total, pos = 0, 0
@@ -41,12 +55,14 @@ def parse_duration(text: str) -> float:
         whole, fraction, unit = part.group(1), part.group(2) or "", part.group(3)
         if not whole and not fraction:
             raise _invalid(text, "no number")
+        value = int(whole or "0")
+        if value > _LIMIT:  # Go's leadingInt gives up before it looks at the unit
+            raise _invalid(text, "out of range")
         if not unit:
             raise _invalid(text, "missing unit")
         if unit not in _UNIT_NANOS:
-            raise _invalid(text, f"unknown unit {unit!r}")
+            raise _invalid(text, f"unknown unit {unit!r}", unit)
         scale = _UNIT_NANOS[unit]
-        value = int(whole or "0")
         if value > _LIMIT // scale:
             raise _invalid(text, "out of range")
         value *= scale
@@ -58,10 +74,10 @@ def parse_duration(text: str) -> float:
             raise _invalid(text, "out of range")
         pos = part.end()
     if negative:
-        return -total / 1_000_000_000
+        return -total
     if total > _LIMIT - 1:
         raise _invalid(text, "out of range")
-    return total / 1_000_000_000
+    return total
 
 
 def _leading_fraction(digits: str) -> tuple[int, float]:
@@ -77,8 +93,27 @@ def _leading_fraction(digits: str) -> tuple[int, float]:
     return value, divisor
 
 
-def _invalid(text: str, reason: str) -> ValueError:
-    return ValueError(f"invalid duration {text!r}: {reason}")
+def _invalid(text: str, reason: str, unit: str | None = None) -> DurationError:
+    if reason == "missing unit":
+        go_text = f"time: missing unit in duration {_quote(text)}"
+    elif unit is not None:
+        go_text = f"time: unknown unit {_quote(unit)} in duration {_quote(text)}"
+    else:
+        go_text = f"time: invalid duration {_quote(text)}"
+    return DurationError(text, reason, go_text)
+
+
+def _quote(text: str) -> str:
+    """The time package's own quoting (not strconv.Quote): each byte of a non-ASCII or control
+    character as \\xNN, and a backslash before `"` and `\\`."""
+    out = ['"']
+    for char in text:
+        if ord(char) >= 0x80 or char < " ":
+            out.extend(f"\\x{byte:02x}" for byte in char.encode("utf-8", "surrogatepass"))
+        else:
+            out.append("\\" + char if char in '"\\' else char)
+    out.append('"')
+    return "".join(out)
 
 
 # Units of Duration.String() below one second, largest first, with Go's spelling (U+00B5).

@@ -11,6 +11,7 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
+from daprlite.bindings.registry import BindingRegistry
 from daprlite.cli import components
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "components"
@@ -127,7 +128,8 @@ def test_validate_reports_every_problem(
     assert result.stderr.startswith("❌  invalid components (2 problems):")
     assert f"{tmp_path / 'a.yaml'}:6: unknown binding type bindings.rabbitmq" in result.stderr
     assert f"{b}:11: scopes must be a list of app ids" in result.stderr
-    assert "supported binding types: bindings.kafka" in result.stderr
+    supported = ", ".join(BindingRegistry().supported_types())
+    assert f"supported binding types: {supported}" in result.stderr
 
 
 def test_validate_missing_folder(app: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Upstream conformance and certification cases replayed through daprlite."""
