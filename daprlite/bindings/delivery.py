@@ -101,10 +101,11 @@ class Deliverer:
                             what,
                         )
                     return True
-                self._note_failure(position, error)
                 delay = self._next_delay(delays, parking)
                 if delay is None:
                     return await self._give_up(what, error, attempt, parking)
+                # Only a message that will be tried again holds its stream up.
+                self._note_failure(position, error)
                 log.warning(
                     "Error processing %s: %s. Error: %s. Retrying in %.1fs (attempt %d failed); "
                     "later messages of this %s wait.",
@@ -154,12 +155,15 @@ class Deliverer:
     async def _give_up(self, what: str, error: str, attempts: int, parking: Parking | None) -> bool:
         if parking is None:
             # daprd's behaviour: log it, leave it unacknowledged, carry on with the next one.
-            log.error(
-                "Too many failed attempts at processing %s: %s. Error: %s",
-                self._policy.noun,
-                what,
-                error,
-            )
+            if self._policy.retry_enabled is False:  # never meant to be retried
+                log.error("Error processing %s: %s. Error: %s.", self._policy.noun, what, error)
+            else:
+                log.error(
+                    "Too many failed attempts at processing %s: %s. Error: %s",
+                    self._policy.noun,
+                    what,
+                    error,
+                )
             self._observer.input_gave_up(self._binding, "skipped")
             return False
         while True:

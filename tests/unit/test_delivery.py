@@ -108,10 +108,16 @@ async def test_retry_enabled_gives_up_after_the_policy_and_skips() -> None:
     ]
 
 
-async def test_retry_disabled_skips_at_once() -> None:
-    app = FlakyApp(100)
-    assert not await deliver(app, DeliveryPolicy(QUICK, retry_enabled=False))
+async def test_retry_disabled_skips_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    app, observer = FlakyApp(100), Recorder()
+    policy = DeliveryPolicy(QUICK, retry_enabled=False, noun="Kafka message")
+    assert not await deliver(app, policy, observer=observer)
     assert app.calls == 1
+    # Never meant to be retried: no stall, and daprd's line for it (not "too many attempts").
+    assert observer.events == [("delivered", "orders", 1, False), ("gave_up", "orders", "skipped")]
+    assert caplog.messages == [
+        "Error processing Kafka message: orders/0/7. Error: status code: 500 (call 1)."
+    ]
 
 
 @pytest.mark.parametrize("retry_enabled", [None, True])
