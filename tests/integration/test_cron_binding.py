@@ -28,9 +28,9 @@ from daprlite.model.config import RunConfig
 from daprlite.model.errors import MetadataError
 from daprlite.process.printer import Printer
 from daprlite.runtime.sidecar import Sidecar
-from tests.conftest import free_port
 from tests.e2e.runner import DaprliteRun
 from tests.integration.cron_app import GrpcTickApp, TickApp, wait_until
+from tests.support.ports import free_port
 from tests.unit import cron_clock
 from tests.unit.cron_clock import SECOND, FakeClock, fake_clock_registry
 
