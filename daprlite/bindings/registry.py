@@ -41,6 +41,9 @@ BUILTINS: Mapping[str, BindingType] = {
         output_class="daprlite.bindings.kafka.producer:KafkaOutput",
         noisy_loggers=("daprlite.bindings.kafka.client",),
     ),
+    "bindings.http": BindingType(
+        input_class=None, output_class="daprlite.bindings.http.output:HTTPOutput"
+    ),
 }
 
 
