@@ -37,7 +37,9 @@ async def read_limited(stream: StreamReader, limit: int, gunzip: bool) -> tuple[
                     decoder.finish()
                 return bytes(out), True
         piece = decoder.feed(chunk, room) if decoder is not None else chunk
-        out += piece[:room] if limit > 0 else piece
+        if limit > 0 and len(piece) > room:
+            return bytes(out + piece[:room]), False
+        out += piece
 
 
 class _Gunzip:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from daprlite.bindings.http.settings import HTTPSettings
+from daprlite.gocompat.quote import quote
 
 _BEGIN = re.compile(r"(?:^|\n)-----BEGIN ([^\n]*)\n")
 _DER_CERT = "CERTIFICATE"
@@ -61,7 +62,7 @@ def pem_bytes(field: str, value: str) -> bytes:
     except OSError as exc:
         raise TLSProblem(
             field,
-            f"provided {field!r} value is neither a valid file path or nor a valid pem "
+            f"provided {quote(field)} value is neither a valid file path or nor a valid pem "
             f"encoded string: {_os_error(value, exc)}",
         ) from None
 
