@@ -225,6 +225,7 @@ class HTTPOutput:
             gunzip_asked
             and response.headers.get("Content-Encoding", "").lower() == "gzip"
             and response.content_length != 0
+            and response.status not in (204, 304)
         )
         return _Exchange(response, method, gunzip)
 
