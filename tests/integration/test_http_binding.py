@@ -211,6 +211,21 @@ async def test_a_gzipped_answer_is_unzipped_when_the_binding_asked(bind: Bind) -
     assert raw.metadata["Content-Encoding"] == "gzip"
 
 
+async def test_user_info_in_the_url_is_basic_auth_unless_a_header_says_otherwise(
+    bind: Bind, echo: EchoServer
+) -> None:
+    binding = await bind(echo.url.replace("://", "://user:p%40ss@"))
+    await binding.invoke(InvokeRequest(b"", {}, "get"))
+    assert echo.headers["Authorization"] == "Basic dXNlcjpwQHNz"  # user:p@ss
+    await binding.invoke(InvokeRequest(b"", {"Authorization": "Bearer t"}, "get"))
+    assert echo.headers["Authorization"] == "Bearer t"
+
+
+async def test_an_unknown_host_is_a_lookup_error(bind: Bind) -> None:
+    error, _ = await outcome(await bind("http://nope.invalid/x"), InvokeRequest(b"", {}, "get"))
+    assert error == 'Get "http://nope.invalid/x": dial tcp: lookup nope.invalid: no such host'
+
+
 # --- HTTPS and mTLS (TestDefaultBehaviorHTTPS, TestNon2XXErrorsSuppressedHTTPS, TestHTTPSBinding)
 
 

@@ -401,3 +401,20 @@ def test_missing_pem_data_in_the_key_pair(ca: Authority, tmp_path: Path) -> None
         tls.client_context(
             settings(url="https://h", MTLSClientCert=str(empty), MTLSClientKey=client.key)
         )
+
+
+def test_an_encrypted_client_key_is_refused_not_prompted_for(ca: Authority) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    encrypted = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"pw"),
+    ).decode()
+    client = ca.client("c")
+    with pytest.raises(tls.TLSProblem, match="tls: failed to parse private key"):
+        tls.client_context(
+            settings(url="https://h", MTLSClientCert=client.cert, MTLSClientKey=encrypted)
+        )

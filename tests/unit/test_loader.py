@@ -165,7 +165,9 @@ def test_unknown_binding_type_lists_supported_types(tmp_path: Path) -> None:
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:6: unknown binding type bindings.rabbitmq"
     ]
-    assert "supported binding types: bindings.kafka" in str(caught.value)
+    # The list grows with every type; each branch that adds one must not have to edit this.
+    assert "supported binding types: bindings." in str(caught.value)
+    assert "bindings.kafka" in str(caught.value)
 
 
 def test_type_without_category_is_a_problem(tmp_path: Path) -> None:

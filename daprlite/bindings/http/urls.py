@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from yarl import URL
 
-from daprlite.gocompat.httpclient import url_error
+from daprlite.gocompat.httpclient import redacted, url_error
 from daprlite.gocompat.quote import quote
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
@@ -38,7 +38,8 @@ def parse(text: str, method: str) -> Target:
     """`text` as a request target, or URLProblem worded as Go words it."""
     reason = _parse_problem(text)
     if reason:
-        raise URLProblem(f"parse {quote(text)}: {reason}")
+        # Go shows the URL whole here, password included; daprlite hides it as Go does elsewhere.
+        raise URLProblem(f"parse {quote(redacted(text))}: {reason}")
     scheme = text.partition(":")[0]
     scheme = scheme.lower() if _SCHEME.fullmatch(scheme) else ""
     if scheme not in ("http", "https"):
@@ -50,7 +51,7 @@ def parse(text: str, method: str) -> Target:
     try:
         url = URL(text, encoded=clean)
     except ValueError as exc:
-        raise URLProblem(f"parse {quote(text)}: {exc}") from None
+        raise URLProblem(f"parse {quote(redacted(text))}: {exc}") from None
     if not url.raw_host:
         raise URLProblem(url_error(method, text, "http: no Host in request URL"))
     user = None
