@@ -53,6 +53,9 @@ BUILTINS: Mapping[str, BindingType] = {
     "bindings.cron": BindingType(
         input_class="daprlite.bindings.cron.binding:CronInput", output_class=None
     ),
+    "bindings.http": BindingType(
+        input_class=None, output_class="daprlite.bindings.http.output:HTTPOutput"
+    ),
 }
 
 
