@@ -144,12 +144,10 @@ async def test_an_unreachable_endpoint_is_gos_dial_error(tmp_path: Path) -> None
 
 # daprd (tests/integration/suite/daprd/binding/output/errors.go): an HTTP binding call to a 404
 # endpoint fails, and the response metadata still comes back as `metadata.*` headers. The
-# binding attaches that response to its error (HTTPInvokeError.response); the API adapters do
-# not send it yet.
-SEAM = "needs the API seam: metadata headers on failed calls"
+# binding attaches that response to its error (HTTPInvokeError.response); both API adapters
+# send it.
 
 
-@pytest.mark.xfail(strict=True, reason=SEAM)
 async def test_a_failed_call_still_sends_metadata_headers_over_http(
     running: RunningSidecar,
 ) -> None:
@@ -158,7 +156,6 @@ async def test_a_failed_call_still_sends_metadata_headers_over_http(
     assert reply.metadata_headers.get("Metadata.statuscode") == "404"
 
 
-@pytest.mark.xfail(strict=True, reason=SEAM)
 async def test_a_failed_call_still_sends_metadata_headers_over_grpc(
     running: RunningSidecar,
 ) -> None:

@@ -81,9 +81,7 @@ class HTTPOutput:
             context = await asyncio.to_thread(client_context, settings)
         except TLSProblem as problem:
             raise MetadataReader(component).error(problem.field, problem.reason) from None
-        connector = aiohttp.TCPConnector(
-            ssl=context, limit=0, keepalive_timeout=IDLE_TIMEOUT, ssl_shutdown_timeout=0
-        )
+        connector = aiohttp.TCPConnector(ssl=context, limit=0, keepalive_timeout=IDLE_TIMEOUT)
         self._session = aiohttp.ClientSession(
             connector=connector,
             request_class=_GoRequest,
