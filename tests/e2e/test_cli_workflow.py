@@ -162,6 +162,40 @@ def test_binding_invoke_through_a_short_lived_sidecar(tmp_path, kafka_broker, ka
     assert "couldn't find app id ghost" in no_app.stderr
 
 
+LOCALSTORAGE = """\
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: files
+spec:
+  type: bindings.localstorage
+  version: v1
+  metadata:
+    - name: rootPath
+      value: {root}
+"""
+
+
+def test_binding_invoke_runs_every_operation_of_a_type(tmp_path) -> None:
+    root = tmp_path / "files"
+    (tmp_path / "components").mkdir()
+    (tmp_path / "components" / "files.yaml").write_text(LOCALSTORAGE.format(root=root))
+
+    def invoke(*args: str) -> str:
+        components = ("--components-path", str(tmp_path / "components"))
+        done = daprlite("binding", "invoke", "files", *args, *components, home=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    created = invoke("--operation", "create", "--data", '{"orderId": 7}', "-m", "fileName=o.json")
+    assert "✅  binding files invoked (create): HTTP 200" in created
+    assert (root / "o.json").read_text() == '{"orderId":7}'  # Go-encoded, as over HTTP
+    assert '{"orderId":7}' in invoke("--operation", "get", "-m", "fileName=o.json")
+    assert str(root / "o.json") in invoke("--operation", "list")
+    assert "HTTP 204" in invoke("--operation", "delete", "-m", "fileName=o.json")
+    assert not (root / "o.json").exists()
+
+
 def _failed_run(tmp_path: Path, *args: str) -> tuple[int, str]:
     (tmp_path / "components").mkdir(exist_ok=True)
     run = DaprliteRun(
