@@ -79,13 +79,14 @@ class Deliverer:
     async def deliver(
         self,
         event: BindingEvent,
-        what: str,
+        what: object,
         position: Mapping[str, Any],
         parking: Parking | None = None,
     ) -> bool:
         """True when the message is done with (accepted, or parked); False when skipped.
 
-        `what` names the message in log lines (`topic/0/42 [key=...]`).
+        `what`'s str() names the message in log lines (`topic/0/42 [key=...]`); it is asked for
+        only when a line is written, so a description costly to make costs nothing on success.
         """
         delays = self._policy.retry.delays()
         attempt = 0
@@ -152,7 +153,9 @@ class Deliverer:
             delay = self._policy.retry.steady_interval()
         return delay
 
-    async def _give_up(self, what: str, error: str, attempts: int, parking: Parking | None) -> bool:
+    async def _give_up(
+        self, what: object, error: str, attempts: int, parking: Parking | None
+    ) -> bool:
         if parking is None:
             # daprd's behaviour: log it, leave it unacknowledged, carry on with the next one.
             if self._policy.retry_enabled is False:  # never meant to be retried

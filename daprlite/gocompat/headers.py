@@ -7,6 +7,7 @@ that is not an HTTP token character (a space, `:`, anything non-ASCII) is left e
 
 from __future__ import annotations
 
+import functools
 import re
 
 # RFC 7230 tchar, the bytes Go's validHeaderFieldByte accepts.
@@ -18,6 +19,7 @@ def is_token(name: str) -> bool:
     return _TOKEN.fullmatch(name) is not None
 
 
+@functools.lru_cache(maxsize=4096)  # every delivery asks again for the same few names
 def canonical_mime_header_key(name: str) -> str:
     """Go's `textproto.CanonicalMIMEHeaderKey`: `x-corr-id` → `X-Corr-Id`, `x_y` → `X_y`."""
     if not is_token(name):

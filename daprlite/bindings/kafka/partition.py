@@ -97,7 +97,19 @@ class PartitionWorker:
 
             parking = Parking(park, f"dead-letter topic {self._dead_letter_topic}")
         position = {"offset": message.offset()}
-        return await self._deliverer.deliver(event, describe(message), position, parking)
+        return await self._deliverer.deliver(event, _Described(message), position, parking)
+
+
+class _Described:
+    """A message's log name, made only if a log line needs it (base64 of the key is not free)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __str__(self) -> str:
+        return describe(self.message)
 
 
 def record_value(message: Any) -> bytes:

@@ -141,15 +141,15 @@ class KafkaOutput:
         self._produce(topic, request, key, done, extra)
         # librdkafka reports every record by message.timeout.ms; this bound holds even if its
         # reports stop coming, so a request never hangs.
-        bound = self._publish_timeout + _REPORT_MARGIN
+        # One timer, not asyncio.wait_for (which wraps the future in a task of its own): this is
+        # the hot path of every publish.
+        expiry = self._loop.call_later(
+            self._publish_timeout + _REPORT_MARGIN, _expire, done, self._publish_timeout
+        )
         try:
-            await asyncio.wait_for(done, bound)
-        except TimeoutError as exc:
-            raise BindingInvokeError(
-                f"kafka: no delivery report for the record within {bound:g}s (publishTimeout "
-                f"{self._publish_timeout:g}s plus {_REPORT_MARGIN:g}s); it may or may not have "
-                "been written"
-            ) from exc
+            await done
+        finally:
+            expiry.cancel()
         return None
 
     def _produce(
@@ -217,6 +217,18 @@ def _retire(producer: Any) -> None:
         producer.flush(_RETIRE_FLUSH_SECONDS)
     except KafkaException as exc:
         log.debug("kafka: the failed producer did not close cleanly: %s", _reason(exc))
+
+
+def _expire(done: asyncio.Future[None], publish_timeout: float) -> None:
+    if not done.done():
+        bound = publish_timeout + _REPORT_MARGIN
+        done.set_exception(
+            BindingInvokeError(
+                f"kafka: no delivery report for the record within {bound:g}s (publishTimeout "
+                f"{publish_timeout:g}s plus {_REPORT_MARGIN:g}s); it may or may not have "
+                "been written"
+            )
+        )
 
 
 def _settle(done: asyncio.Future[None], err: KafkaError | None) -> None:
