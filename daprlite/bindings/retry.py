@@ -57,11 +57,14 @@ class RetryPolicy:
         Call it when the first attempt starts: the exponential policy's budget,
         `max_elapsed_time`, is wall-clock time from then (time spent failing counts too).
         """
-        return self._delays(rng or random.Random(), clock, clock())
+        return self._delays(rng, clock, clock())
 
     def _delays(
-        self, rng: random.Random, clock: Callable[[], float], started: float
+        self, rng: random.Random | None, clock: Callable[[], float], started: float
     ) -> Iterator[float]:
+        # Made here, at the first retry: seeding a Random is far dearer than a delivery, and
+        # this runs for every message, most of which are never retried.
+        rng = rng or random.Random()
         interval, attempt = self.initial_interval, 0
         while self.max_retries < 0 or attempt < self.max_retries:
             attempt += 1
