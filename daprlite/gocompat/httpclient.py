@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from daprlite.gocompat.headers import canonical_mime_header_key, is_token
-from daprlite.gocompat.quote import quote
+from daprlite.gocompat.strconv import quote
 
 MAX_REDIRECTS = 10  # defaultCheckRedirect
 USER_AGENT = "Go-http-client/1.1"

@@ -1,5 +1,6 @@
-"""Go's `strconv.Unquote`, on bytes: the rule daprd's localstorage and smtp bindings apply to
-request data, because the HTTP API hands a JSON string over with its quotes still on.
+"""Go's strconv, the parts daprd's output depends on: `Unquote` on bytes (the rule daprd's
+localstorage and smtp bindings apply to request data, because the HTTP API hands a JSON string
+over with its quotes still on), `Quote` (what `%q` prints in Go's error texts) and `Atoi`.
 """
 
 from __future__ import annotations
@@ -128,3 +129,67 @@ def _escape(body: bytes, i: int, quote: int, out: bytearray) -> int | None:
         out.append(int(digits, 8))
         return i + 3
     return None
+
+
+_NAMED = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+
+
+def quote(text: str) -> str:
+    """`"a\\tb"` for a tab, `\\x01` for other control bytes, `\\u00a0` for unprintable runes."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch in _NAMED:
+            out.append(_NAMED[ch])
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")  # a lone surrogate cannot be UTF-8; Go's decoders made it U+FFFD
+        elif ch.isprintable():
+            out.append(ch)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+_INT64_MAX = (1 << 63) - 1
+_UINT64_MAX = (1 << 64) - 1
+
+
+class AtoiError(ValueError):
+    """strconv.Atoi refused the text; the message is Go's, word for word."""
+
+
+def atoi(text: str) -> int:
+    """strconv.Atoi on a 64-bit platform: an optional sign, then ASCII digits, base 10."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    magnitude = 0
+    for char in body:
+        if not "0" <= char <= "9":
+            raise _atoi_error(text, "invalid syntax")
+        magnitude = magnitude * 10 + ord(char) - ord("0")
+        if magnitude > _UINT64_MAX:  # ParseUint stops at the digit that overflows
+            raise _atoi_error(text, "value out of range")
+    if not body:
+        raise _atoi_error(text, "invalid syntax")
+    value = -magnitude if text.startswith("-") else magnitude
+    if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+        raise _atoi_error(text, "value out of range")
+    return value
+
+
+def _atoi_error(text: str, reason: str) -> AtoiError:
+    return AtoiError(f"strconv.Atoi: parsing {quote(text)}: {reason}")

@@ -14,7 +14,7 @@ import pytest
 from daprlite.gocompat.duration import format_duration
 from daprlite.gocompat.floats import format_float32
 from daprlite.gocompat.json import GoJSONError, encode, unmarshal
-from daprlite.gocompat.times import YEAR_RANGE_ERROR, days_from_civil, format_time
+from daprlite.gocompat.timejson import YEAR_RANGE_ERROR, days_from_civil, format_time
 
 # (nanoseconds, time.Duration(nanoseconds).String())
 DURATIONS = [

@@ -25,7 +25,7 @@ from daprlite.gocompat.httpclient import (
 )
 from daprlite.gocompat.httpproxy import CGI_REFUSAL, ProxyConfig
 from daprlite.gocompat.quantity import byte_size
-from daprlite.gocompat.quote import quote
+from daprlite.gocompat.strconv import quote
 
 _SYNTAX = (
     "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"

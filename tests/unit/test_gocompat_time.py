@@ -14,7 +14,8 @@ import pytest
 
 from daprlite.gocompat.duration import DurationError, parse_duration_nanos
 from daprlite.gocompat.gotime import UTC, GoTime, Location, go_date
-from daprlite.gocompat.text import AtoiError, atoi, fields, trim_space
+from daprlite.gocompat.strconv import AtoiError, atoi
+from daprlite.gocompat.text import fields, trim_space
 from daprlite.gocompat.zoneload import LocationError, load_location, local_location
 from tests.unit.test_gocompat import DURATION_REFUSALS, DURATIONS
 

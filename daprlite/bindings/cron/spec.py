@@ -24,7 +24,8 @@ from daprlite.bindings.cron.schedule import (
 )
 from daprlite.gocompat.duration import DurationError, parse_duration_nanos
 from daprlite.gocompat.gotime import Location
-from daprlite.gocompat.text import AtoiError, atoi, fields, trim_space
+from daprlite.gocompat.strconv import AtoiError, atoi
+from daprlite.gocompat.text import fields, trim_space
 from daprlite.gocompat.zoneload import LocationError, load_location, local_location
 
 

@@ -42,7 +42,7 @@ from daprlite.gocompat.httpclient import (
     wire_value,
 )
 from daprlite.gocompat.httpproxy import ProxyConfig
-from daprlite.gocompat.quote import quote
+from daprlite.gocompat.strconv import quote
 from daprlite.model.component import Component
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
 

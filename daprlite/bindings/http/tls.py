@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from daprlite.bindings.http.settings import HTTPSettings
-from daprlite.gocompat.quote import quote
+from daprlite.gocompat.strconv import quote
 
 _BEGIN = re.compile(r"(?:^|\n)-----BEGIN ([^\n]*)\n")
 _DER_CERT = "CERTIFICATE"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from yarl import URL
 
 from daprlite.gocompat.httpclient import redacted, url_error
-from daprlite.gocompat.quote import quote
+from daprlite.gocompat.strconv import quote
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")

@@ -20,7 +20,7 @@ from daprlite.bindings.postgres.pool import ConnectionPool, PoolClosed
 from daprlite.bindings.postgres.render import ReadError, Renderer, SerializeError
 from daprlite.bindings.postgres.settings import PostgresSettings, read_settings, scrub
 from daprlite.gocompat.duration import format_duration
-from daprlite.gocompat.times import format_time
+from daprlite.gocompat.timejson import format_time
 from daprlite.model.component import Component
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingInvokeError, ComponentInitError

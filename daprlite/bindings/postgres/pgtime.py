@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable
 
-from daprlite.gocompat.times import days_from_civil, format_time
+from daprlite.gocompat.timejson import days_from_civil, format_time
 
 LocalOffset = Callable[[int], int]  # Unix seconds -> the local UTC offset in seconds then
 

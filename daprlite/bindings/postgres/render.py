@@ -15,7 +15,7 @@ from daprlite.bindings.postgres import pgtime
 from daprlite.bindings.postgres.pgtime import LocalOffset
 from daprlite.gocompat.floats import format_float, format_float32
 from daprlite.gocompat.json import GoJSONError, encode, unmarshal
-from daprlite.gocompat.times import YEAR_RANGE_ERROR
+from daprlite.gocompat.timejson import YEAR_RANGE_ERROR
 
 Render = Callable[[str], str]  # the value's text -> its JSON
 
