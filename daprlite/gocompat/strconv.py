@@ -165,31 +165,46 @@ def quote(text: str) -> str:
     return "".join(out)
 
 
-_INT64_MAX = (1 << 63) - 1
 _UINT64_MAX = (1 << 64) - 1
 
 
-class AtoiError(ValueError):
-    """strconv.Atoi refused the text; the message is Go's, word for word."""
+class NumError(ValueError):
+    """strconv refused the text; the message is Go's, word for word."""
+
+
+# Atoi's refusals are ParseInt's, worded with its own name.
+AtoiError = NumError
 
 
 def atoi(text: str) -> int:
     """strconv.Atoi on a 64-bit platform: an optional sign, then ASCII digits, base 10."""
-    body = text[1:] if text[:1] in ("+", "-") else text
+    return parse_int(text, 64, function="Atoi")
+
+
+def parse_int(text: str, bits: int, *, unsigned: bool = False, function: str = "") -> int:
+    """strconv.ParseInt(text, 10, bits), or ParseUint when `unsigned` (no sign allowed).
+
+    As Go, the digits are read left to right and the first one that overflows is a range
+    error even if a bad character follows it.
+    """
+    name = function or ("ParseUint" if unsigned else "ParseInt")
+    signed = not unsigned and text[:1] in ("+", "-")
+    body = text[1:] if signed else text
+    limit = (1 << bits) - 1 if unsigned else 1 << (bits - 1)  # the magnitude allowed
     magnitude = 0
     for char in body:
         if not "0" <= char <= "9":
-            raise _atoi_error(text, "invalid syntax")
+            raise _num_error(name, text, "invalid syntax")
         magnitude = magnitude * 10 + ord(char) - ord("0")
         if magnitude > _UINT64_MAX:  # ParseUint stops at the digit that overflows
-            raise _atoi_error(text, "value out of range")
+            raise _num_error(name, text, "value out of range")
     if not body:
-        raise _atoi_error(text, "invalid syntax")
-    value = -magnitude if text.startswith("-") else magnitude
-    if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
-        raise _atoi_error(text, "value out of range")
-    return value
+        raise _num_error(name, text, "invalid syntax")
+    negative = text.startswith("-") and signed
+    if magnitude > limit or (not unsigned and not negative and magnitude == limit):
+        raise _num_error(name, text, "value out of range")
+    return -magnitude if negative else magnitude
 
 
-def _atoi_error(text: str, reason: str) -> AtoiError:
-    return AtoiError(f"strconv.Atoi: parsing {quote(text)}: {reason}")
+def _num_error(function: str, text: str, reason: str) -> NumError:
+    return NumError(f"strconv.{function}: parsing {quote(text)}: {reason}")

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from daprlite.gocompat import strconv
 from daprlite.gocompat.duration import parse_duration
 from daprlite.gocompat.floats import format_float
 from daprlite.gocompat.headers import canonical_mime_header_key, is_token
@@ -314,3 +315,33 @@ def test_parse_duration_refuses(text: str, go_error: str) -> None:
         parse_duration(text)
     for reason in ("missing unit", "unknown unit"):
         assert (reason in str(refused.value)) == (reason in go_error)
+
+
+@pytest.mark.parametrize(
+    ("text", "bits", "unsigned", "expected"),
+    [
+        ("5432", 16, True, 5432),
+        ("65535", 16, True, 65535),
+        ("-2147483648", 32, False, -2147483648),
+        ("+7", 32, False, 7),
+        ("2147483647", 32, False, 2147483647),
+    ],
+)
+def test_parse_int_takes_what_go_takes(text: str, bits: int, unsigned: bool, expected: int) -> None:
+    assert strconv.parse_int(text, bits, unsigned=unsigned) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "bits", "unsigned", "message"),
+    [
+        ("65536", 16, True, 'strconv.ParseUint: parsing "65536": value out of range'),
+        ("-1", 16, True, 'strconv.ParseUint: parsing "-1": invalid syntax'),
+        ("2147483648", 32, False, 'strconv.ParseInt: parsing "2147483648": value out of range'),
+        ("", 32, False, 'strconv.ParseInt: parsing "": invalid syntax'),
+        ("1_000", 64, False, 'strconv.ParseInt: parsing "1_000": invalid syntax'),
+    ],
+)
+def test_parse_int_refuses_in_gos_words(text: str, bits: int, unsigned: bool, message: str) -> None:
+    with pytest.raises(strconv.NumError) as caught:
+        strconv.parse_int(text, bits, unsigned=unsigned)
+    assert str(caught.value) == message

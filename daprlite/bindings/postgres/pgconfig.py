@@ -11,6 +11,7 @@ from typing import Any
 
 from daprlite.bindings.postgres.connstring import ConnectionStringError, Parsed, parse_error
 from daprlite.gocompat.duration import parse_duration
+from daprlite.gocompat.strconv import NumError, parse_int
 
 EXEC_MODES = ("cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol")
 # Settings pgx uses itself rather than sending to the server as run-time parameters.
@@ -177,13 +178,10 @@ def _tls_problem(settings: dict[str, str]) -> str | None:
 
 def _go_int(text: str, function: str, bits: int, unsigned: bool = False) -> str | None:
     """Go's strconv error for `text`, or None when it parses."""
-    body = text[1:] if text[:1] in "+-" and not unsigned else text
-    if not body or not body.isascii() or not body.isdigit():
-        return f'strconv.{function}: parsing "{text}": invalid syntax'
-    value = int(text)
-    low, high = (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
-    if not low <= value <= high:
-        return f'strconv.{function}: parsing "{text}": value out of range'
+    try:
+        parse_int(text, bits, unsigned=unsigned, function=function)
+    except NumError as exc:
+        return str(exc)
     return None
 
 
