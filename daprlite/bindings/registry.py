@@ -10,7 +10,8 @@ import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from daprlite.model.contracts import Direction, InputBinding, OutputBinding
+from daprlite.model.component import Component
+from daprlite.model.contracts import ChecksMetadata, Direction, InputBinding, OutputBinding
 
 # daprd maps "", "v0" and "v1" to a type's first registration.
 FIRST_VERSIONS = frozenset({"", "v0", "v1"})
@@ -75,6 +76,16 @@ class BindingRegistry:
 
     def directions(self, type_name: str) -> tuple[Direction, ...]:
         return self._types[type_name.lower()].directions
+
+    def check(self, component: Component) -> None:
+        """Check `component`'s metadata as each of its type's classes can without connecting;
+        raises the first ComponentError (MetadataError names file:line)."""
+        kind = self._types[component.type.lower()]
+        for target in (kind.input_class, kind.output_class):
+            if target:
+                cls = _load(target)
+                if isinstance(cls, ChecksMetadata):
+                    cls.check_metadata(component)
 
     def noisy_loggers(self) -> tuple[str, ...]:
         return tuple(name for kind in self._types.values() for name in kind.noisy_loggers)

@@ -18,7 +18,7 @@ from daprlite.cli.edge import reported
 from daprlite.components.loader import load_components
 from daprlite.model.component import Component
 from daprlite.model.config import default_components_path
-from daprlite.model.errors import ExitCode
+from daprlite.model.errors import ComponentError, ExitCode
 
 _COLUMNS = ("NAME", "TYPE", "VERSION", "SCOPES", "FILE")
 _FORMATS = ("table", "json", "yaml")
@@ -70,8 +70,25 @@ def list_components(
 
 @components_app.command("validate")
 def validate(paths: list[Path] = _paths_option("-p")) -> None:
-    """Check every component file and report each problem with its file:line."""
-    count = len(_load(paths, None))
+    """Check every component file and report each problem with its file:line: the YAML, then
+    each component's metadata as its type reads it (nothing is connected to)."""
+    components = _load(paths, None)
+    registry = BindingRegistry()
+    problems = []
+    for component in components:
+        try:
+            registry.check(component)
+        except ComponentError as exc:
+            text = str(exc)
+            # A MetadataError names its line already; an init-style error gets the component's.
+            problems.append(
+                text if text.startswith(str(component.file)) else f"{component.where()}: {text}"
+            )
+    if problems:
+        told = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        console.failure(f"invalid components ({told}):\n  " + "\n  ".join(problems))
+        raise typer.Exit(ExitCode.ERROR)
+    count = len(components)
     console.success(f"{count} component{'s' if count != 1 else ''} valid")
 
 

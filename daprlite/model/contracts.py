@@ -95,6 +95,15 @@ class ReportsStatus(Protocol):
     def status(self) -> Mapping[str, Any]: ...
 
 
+@runtime_checkable
+class ChecksMetadata(Protocol):
+    """Optional for a binding class: its metadata checked without connecting to anything, for
+    `daprlite components validate`. Raises MetadataError (file:line) like `init` would."""
+
+    @staticmethod
+    def check_metadata(component: Component) -> None: ...
+
+
 class TypeCatalogue(Protocol):
     """What the component loader asks of the binding registry."""
 

@@ -136,3 +136,49 @@ def test_validate_missing_folder(app: typer.Typer, runner: CliRunner, tmp_path: 
     result = runner.invoke(app, ["components", "validate", "-p", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "does not exist" in result.stderr and "--components-path" in result.stderr
+
+
+BAD_METADATA = {
+    "cron.yaml": (
+        "bindings.cron",
+        {"schedule": "@every 1 minute"},
+        "component cron: metadata field 'schedule' is not a valid schedule",
+    ),
+    "files.yaml": (
+        "bindings.localstorage",
+        {"rootPath": "/proc/daprlite"},
+        "component files: metadata field 'rootPath'",
+    ),
+    "orders.yaml": (
+        "bindings.kafka",
+        {"brokers": "localhost:9092", "authType": "sometimes"},
+        "component orders: metadata field 'authType' has an invalid value 'sometimes'",
+    ),
+    "api.yaml": (
+        "bindings.http",
+        {"url": "http://localhost:1", "maxResponseBodySize": "lots"},
+        "component api: metadata field 'maxResponseBodySize'",
+    ),
+    "db.yaml": (
+        "bindings.postgresql",
+        {"connectionString": "host=localhost port=notaport"},
+        "initialization error occurred for db (bindings.postgresql/v1): failed to parse",
+    ),
+}
+
+
+def test_validate_checks_each_types_metadata_without_connecting(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    for file, (type_, metadata, _) in BAD_METADATA.items():
+        items = "".join(f"    - name: {k}\n      value: {v!r}\n" for k, v in metadata.items())
+        (tmp_path / file).write_text(
+            "apiVersion: dapr.io/v1alpha1\nkind: Component\n"
+            f"metadata:\n  name: {file.removesuffix('.yaml')}\n"
+            f"spec:\n  type: {type_}\n  version: v1\n  metadata:\n{items}"
+        )
+    result = runner.invoke(app, ["components", "validate", "-p", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"❌  invalid components ({len(BAD_METADATA)} problems):")
+    for file, (_, _, expected) in BAD_METADATA.items():
+        assert f"{tmp_path / file}:" in result.stderr and expected in result.stderr, file

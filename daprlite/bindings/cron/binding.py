@@ -52,19 +52,16 @@ class CronInput:
         self._counts = {"delivered": 0, "failed": 0}
         self._last: dict[str, Any] | None = None
 
+    @staticmethod
+    def check_metadata(component: Component) -> None:
+        _schedule_of(component)
+
     async def init(self, component: Component) -> None:
+        # Zone files are read here: off the event loop.
+        self._schedule = await asyncio.to_thread(_schedule_of, component)
+        self._local = await asyncio.to_thread(local_location)
         meta = MetadataReader(component)
-        spec = meta.text("schedule")
-        if not spec:
-            raise meta.error("schedule", 'is missing or empty (daprd: "schedule not set")')
-        try:
-            # Zone files are read here: off the event loop.
-            self._schedule = await asyncio.to_thread(parse, spec)
-            self._local = await asyncio.to_thread(local_location)
-        except SpecError as exc:
-            raise meta.error(
-                "schedule", f"is not a valid schedule: invalid schedule format '{spec}': {exc}"
-            ) from None
+        spec = meta.text("schedule") or ""
         self._name, self._spec = component.name, spec
         if isinstance(self._schedule, EverySchedule) and self._schedule.delay_nanos <= 0:
             log.warning(
@@ -138,3 +135,17 @@ class CronInput:
 def _show(unix_nanos: int) -> str:
     """Go's time.Time.String() in UTC, the form of daprd's `readTimeUTC`."""
     return GoTime(unix_nanos, UTC).string()
+
+
+def _schedule_of(component: Component) -> Schedule:
+    """The component's parsed `schedule`, or MetadataError with daprd's reason."""
+    meta = MetadataReader(component)
+    spec = meta.text("schedule")
+    if not spec:
+        raise meta.error("schedule", 'is missing or empty (daprd: "schedule not set")')
+    try:
+        return parse(spec)
+    except SpecError as exc:
+        raise meta.error(
+            "schedule", f"is not a valid schedule: invalid schedule format '{spec}': {exc}"
+        ) from None

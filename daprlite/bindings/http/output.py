@@ -75,6 +75,14 @@ class HTTPOutput:
         self._session: aiohttp.ClientSession | None = None
         self._proxies = ProxyConfig.from_environment()
 
+    @staticmethod
+    def check_metadata(component: Component) -> None:
+        settings = HTTPSettings.from_component(component)
+        try:
+            client_context(settings)  # reads the certificates, as init does
+        except TLSProblem as problem:
+            raise MetadataReader(component).error(problem.field, problem.reason) from None
+
     async def init(self, component: Component) -> None:
         self._settings = settings = HTTPSettings.from_component(component)
         try:

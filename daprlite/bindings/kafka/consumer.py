@@ -66,6 +66,12 @@ class KafkaInput:
         self._dead_letters: KafkaOutput | None = None
         self._closing = False
 
+    @staticmethod
+    def check_metadata(component: Component) -> None:
+        settings = KafkaSettings.from_component(component)
+        if settings.topics and not settings.consumer_group:
+            raise MetadataReader(component).error("consumerGroup", "is required to read topics")
+
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
         self._component, self._name = component.log_name, component.name

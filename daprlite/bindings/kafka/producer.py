@@ -63,14 +63,15 @@ class KafkaOutput:
         self._fatal_generation: int | None = None
         self._replacing = asyncio.Lock()
 
+    @staticmethod
+    def check_metadata(component: Component) -> None:
+        KafkaSettings.from_component(component)
+        _publish_timeout(component)
+
     async def init(self, component: Component) -> None:
         self._settings = settings = KafkaSettings.from_component(component)
         self._name = component.log_name
-        meta = MetadataReader(component)
-        timeout = meta.duration("publishTimeout", DEFAULT_PUBLISH_TIMEOUT)
-        if timeout <= 0:
-            raise meta.error("publishTimeout", "must be a positive duration")
-        self._publish_timeout = timeout
+        self._publish_timeout = _publish_timeout(component)
         self._config = settings.client_config() | {
             # Every 204 must mean "in Kafka": wait for all in-sync replicas, no duplicates
             # from librdkafka's own retries.
@@ -78,7 +79,7 @@ class KafkaOutput:
             "enable.idempotence": True,
             "linger.ms": 1,
             "message.max.bytes": max(settings.max_message_bytes, 1000),
-            "message.timeout.ms": int(timeout * 1000),
+            "message.timeout.ms": int(self._publish_timeout * 1000),
         }
         self._loop = asyncio.get_running_loop()
         # Like daprd, an unreachable broker (or a refused login) fails start-up instead of
@@ -201,6 +202,14 @@ class KafkaOutput:
         remaining = await asyncio.to_thread(self._producer.flush, 10.0)
         if remaining:
             log.warning("kafka producer closed with %d unacknowledged records", remaining)
+
+
+def _publish_timeout(component: Component) -> float:
+    meta = MetadataReader(component)
+    timeout = meta.duration("publishTimeout", DEFAULT_PUBLISH_TIMEOUT)
+    if timeout <= 0:
+        raise meta.error("publishTimeout", "must be a positive duration")
+    return timeout
 
 
 def record_value(data: bytes) -> bytes | None:

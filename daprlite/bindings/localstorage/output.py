@@ -43,6 +43,14 @@ class LocalStorageOutput:
     def __init__(self) -> None:
         self._root = ""
 
+    @staticmethod
+    def check_metadata(component: Component) -> None:
+        meta = MetadataReader(component)
+        try:
+            validate_root_path(meta.text("rootPath") or "")
+        except RootPathError as exc:
+            raise meta.error("rootPath", exc.reason) from None
+
     async def init(self, component: Component) -> None:
         meta = MetadataReader(component)
         try:

@@ -40,6 +40,10 @@ class PostgresOutput:
         self._closed = False
         self._renderer = Renderer(local_offset)
 
+    @staticmethod
+    def check_metadata(component: Component) -> None:
+        read_settings(component)
+
     async def init(self, component: Component) -> None:
         if self._closed:
             raise ComponentInitError(
