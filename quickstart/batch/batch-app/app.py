@@ -37,11 +37,11 @@ def process_batch() -> None:
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_OPTIONS(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_OPTIONS(self) -> None:
         # The sidecar asks once whether the app wants the cron binding's calls.
         self._answer(200 if self.path == f"/{CRON_BINDING}" else 404)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path != f"/{CRON_BINDING}":
             self._answer(404)
@@ -59,7 +59,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass  # the app's own lines are what the quickstart shows
 
 
