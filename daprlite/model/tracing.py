@@ -130,6 +130,11 @@ def event_context(metadata: Mapping[str, str]) -> dict[str, str]:
     return context
 
 
+def _valid(context: Mapping[str, str]) -> bool:
+    parent = context.get("traceparent")
+    return bool(parent) and parse_traceparent(parent or "") is not None
+
+
 class _UntracedOutput:
     """An output call while tracing is off: the caller's context is passed on as it came."""
 
@@ -173,6 +178,10 @@ class NoTracer:
         context: Mapping[str, str],
         details: HttpDetails | None = None,
     ) -> OutputTrace:
+        # daprd's HTTP middleware reads the caller's context and finds none in a bad
+        # traceparent; gRPC copies the call's metadata as it came.
+        if api == "http" and context and not _valid(context):
+            context = {}
         return _UntracedOutput(context)
 
     def input(self, binding: str, app: ApiProtocol, metadata: Mapping[str, str]) -> InputTrace:
