@@ -92,7 +92,8 @@ class OtelTracer:
 
     def input(self, binding: str, app: ApiProtocol, metadata: Mapping[str, str]) -> InputTrace:
         carried = {k: metadata[k] for k in ("traceparent", "tracestate") if metadata.get(k)}
-        span = self._tracer.start_span(f"bindings/{binding}", _parent(carried), SpanKind.CLIENT)
+        parent = _parent(carried)
+        span = self._tracer.start_span(f"bindings/{binding}", parent, SpanKind.CLIENT)
         if span.is_recording():
             target = f"POST /{binding}" if app == "http" else ON_BINDING_EVENT_METHOD
             span.set_attributes(
@@ -103,7 +104,9 @@ class OtelTracer:
                     "db.connection_string": target,
                 }
             )
-        return _InputSpan(span, app)
+        # daprd gives a gRPC app traceparent/tracestate only when the record had a valid one
+        # (a grpc-dotnet workaround); an HTTP app always gets the span's.
+        return _InputSpan(span, app, forward=app == "http" or parent is not None)
 
     def recent_spans(self) -> list[dict[str, Any]]:
         return self.ring.snapshot()
@@ -181,12 +184,14 @@ class _OutputSpan:
 
 
 class _InputSpan:
-    __slots__ = ("_app", "_span")
+    __slots__ = ("_app", "_forward", "_span")
 
-    def __init__(self, span: trace.Span, app: ApiProtocol) -> None:
-        self._span, self._app = span, app
+    def __init__(self, span: trace.Span, app: ApiProtocol, *, forward: bool) -> None:
+        self._span, self._app, self._forward = span, app, forward
 
     def context(self) -> dict[str, str]:
+        if not self._forward:
+            return {}
         context = _w3c(self._span)
         if len(context.get("tracestate", "")) > MAX_TRACESTATE_LEN:
             del context["tracestate"]

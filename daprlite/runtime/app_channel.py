@@ -108,8 +108,10 @@ class HttpAppChannel:
             trace = tracer.input(name, "http", event.metadata)
             headers = self._headers(metadata_headers(event.metadata))
             headers["Content-Type"] = "application/json"
-            # Set after the metadata: the delivery span's context replaces the record's.
-            headers.update(trace.context())
+            # Set after the metadata, under the same canonical names: the delivery span's
+            # context replaces the record's instead of travelling beside it.
+            for key, value in trace.context().items():
+                headers[canonical_mime_header_key(key)] = value
             try:
                 async with self._client().post(
                     url, data=event.data, headers=headers, allow_redirects=False
