@@ -46,6 +46,20 @@ def parse_traceparent(value: str) -> TraceParent | None:
     return TraceParent(trace_id, span_id, int(flags_hex, 16))
 
 
+_ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
+
+
+def is_valid_traceparent(value: str) -> bool:
+    """parse_traceparent(value) is not None, without building the ids (the tracing-off path)."""
+    match = _TRACEPARENT.fullmatch(value)
+    if match is None:
+        return parse_traceparent(value) is not None  # surrounding blanks: the slow path decides
+    version, trace_hex, span_hex, _, rest = match.groups()
+    if version == "ff" or (version == "00" and rest is not None):
+        return False
+    return trace_hex != _ZERO_TRACE and span_hex != _ZERO_SPAN
+
+
 def format_traceparent(trace_id: int, span_id: int, flags: int) -> str:
     return f"00-{trace_id:032x}-{span_id:016x}-{flags & 0xFF:02x}"
 
@@ -121,7 +135,7 @@ def context_metadata(metadata: Mapping[str, str], context: Mapping[str, str]) ->
 def event_context(metadata: Mapping[str, str]) -> dict[str, str]:
     """The trace context an input event carries (its record's headers), if valid."""
     parent = metadata.get("traceparent")
-    if not parent or parse_traceparent(parent) is None:
+    if not parent or not is_valid_traceparent(parent):
         return {}
     context = {"traceparent": parent}
     state = metadata.get("tracestate")
@@ -132,7 +146,7 @@ def event_context(metadata: Mapping[str, str]) -> dict[str, str]:
 
 def _valid(context: Mapping[str, str]) -> bool:
     parent = context.get("traceparent")
-    return bool(parent) and parse_traceparent(parent or "") is not None
+    return bool(parent) and is_valid_traceparent(parent or "")
 
 
 class _UntracedOutput:

@@ -19,6 +19,7 @@ from daprlite.model.tracing import (
     TracingSpec,
     event_context,
     format_traceparent,
+    is_valid_traceparent,
     parse_traceparent,
 )
 from daprlite.observability.tracing import OtelTracer, recent_spans
@@ -49,6 +50,7 @@ PARENT = f"00-{TRACE}-b7ad6b7169203331-01"
 )
 def test_parse_traceparent(value: str, parsed: TraceParent | None) -> None:
     assert parse_traceparent(value) == parsed
+    assert is_valid_traceparent(value) == (parsed is not None)
 
 
 def test_format_traceparent_round_trips() -> None:
