@@ -113,3 +113,17 @@ def test_unknown_fields_are_ignored_with_a_debug_line(
     assert "spec.mtls has no effect" in caplog.text
     assert "spec.tracing.otel.headers has no effect" in caplog.text
     assert "s3cret" not in caplog.text
+
+
+def test_run_config_file_flag_fills_run_config(tmp_path: Path) -> None:
+    from daprlite.cli.run import _build_config
+
+    file = write(
+        tmp_path, HEAD + "spec:\n  tracing:\n    samplingRate: '1'\n  metrics:\n    enabled: true\n"
+    )
+    config = _build_config(["--", "app"], "a", 0, 0, 0, [], "http", "info", False, 60.0, file)
+    assert config.config_file == file and config.metrics_enabled is True
+    assert config.tracing == TracingSpec(1.0)
+    bad = write(tmp_path, HEAD + "spec:\n  tracing:\n    samplingRate: often\n")
+    with pytest.raises(ConfigurationError, match=r"config\.yaml:7:"):
+        _build_config([], "a", 0, 0, 0, [], "http", "info", False, 60.0, bad)
