@@ -23,6 +23,7 @@ from daprlite.model.errors import (
 from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
+from daprlite.model.tracing import NO_TRACER, Tracer
 
 log = logging.getLogger("daprlite.api")
 
@@ -39,9 +40,12 @@ class DaprAPI:
         readiness: Readiness,
         on_shutdown: Callable[[], None] = lambda: None,
         observer: Observer = NO_OBSERVER,
+        tracer: Tracer = NO_TRACER,
     ) -> None:
         self.config = config
         self._observer = observer
+        # The adapters start a span per call (their names and attributes differ by transport).
+        self.tracer = tracer
         self.app_id = config.app_id
         self.store = store
         self.readiness = readiness

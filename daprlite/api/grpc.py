@@ -36,15 +36,18 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
         # Unlike HTTP, gRPC passes `data` through untouched. The caller's own gRPC call
         # metadata is deliberately not merged into the binding metadata (daprd does, and
         # it leaks user-agent and *-bin trace keys into Kafka headers).
+        incoming = trace_context(context.invocation_metadata() or ())
+        span = self._api.tracer.output(request.name, "grpc", incoming)
         invoke = InvokeRequest(
             bytes(request.data),
-            dict(request.metadata),
+            span.metadata(dict(request.metadata)),
             request.operation,
-            context=trace_context(context.invocation_metadata() or ()),
+            context=incoming,
         )
         try:
             response = await self._api.invoke_binding(request.name, invoke)
         except BindingError as exc:
+            span.end(code_pb2.INTERNAL, str(exc))
             # daprd sends what the binding got back (e.g. an http call's status) even on failure.
             failed = getattr(exc, "response", None)
             if failed is not None and (headers := response_headers(failed.metadata)):
@@ -52,6 +55,7 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
             message = f"error invoking output binding {request.name}: {exc}"
             await _abort(context, code_pb2.INTERNAL, message, "ERR_INVOKE_OUTPUT_BINDING")
             raise AssertionError("unreachable") from exc  # abort() always raises
+        span.end(code_pb2.OK, None)
         if response is None:
             return binding_pb2.InvokeBindingResponse()
         headers = response_headers(response.metadata)

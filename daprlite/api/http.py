@@ -68,7 +68,12 @@ async def _invoke_binding(request: web.Request) -> web.StreamResponse:
             break
     # raw_path is the target as sent; rel_url.path would have decoded %2F into a separator.
     reply = await routes.invoke_binding(
-        request.app[_API], request.raw_path, reader.body, reader.truncated, request.headers
+        request.app[_API],
+        request.raw_path,
+        reader.body,
+        reader.truncated,
+        request.headers,
+        request.method,
     )
     return _response(reply)
 

@@ -73,7 +73,12 @@ class PlainError(Exception):
 
 
 async def invoke_binding(
-    api: DaprAPI, raw_target: str, body: bytes, truncated: bool, headers: Mapping[str, str]
+    api: DaprAPI,
+    raw_target: str,
+    body: bytes,
+    truncated: bool,
+    headers: Mapping[str, str],
+    method: str = "POST",
 ) -> Reply:
     """`POST|PUT /v1.0/bindings/{name}` as daprd answers it.
 
@@ -94,12 +99,23 @@ async def invoke_binding(
         incomplete = str(exc) in ("EOF", "unexpected EOF")
         detail = "stream too large" if truncated and incomplete else str(exc)
         return error_reply(errors.malformed_request(detail))
+    context = trace_context(headers)
+    span = api.tracer.output(
+        name, "http", context, lambda: _span_details(method, raw_target, headers)
+    )
     request = InvokeRequest(
         data=decoded.data,
-        metadata=decoded.metadata,
+        metadata=span.metadata(decoded.metadata),
         operation=decoded.operation,
-        context=trace_context(headers),
+        context=context,
     )
+    reply = await _invoke(api, name, request)
+    span.end(reply.status, None if reply.status < 400 else reply.body.decode("utf-8", "replace"))
+    traced = span.response_headers()
+    return dataclasses.replace(reply, headers=reply.headers + traced) if traced else reply
+
+
+async def _invoke(api: DaprAPI, name: str, request: InvokeRequest) -> Reply:
     try:
         response = await api.invoke_binding(name, request)
     except BindingError as exc:
@@ -110,6 +126,25 @@ async def invoke_binding(
             return failed
         return dataclasses.replace(failed, headers=metadata_headers(got_back.metadata))
     return binding_reply(response)
+
+
+def _span_details(method: str, raw_target: str, headers: Mapping[str, str]) -> dict[str, str]:
+    """The HTTP attributes daprd puts on a sampled span (semconv 1.25 keys), and every
+    `dapr-*` header but the API token."""
+    host = headers.get("host", "")
+    address, _, port = host.rpartition(":") if ":" in host else (host, "", "")
+    details = {
+        "http.request.method": method,
+        "url.full": f"http://{host}{raw_target}" if raw_target.startswith("/") else raw_target,
+        "server.address": address,
+    }
+    if port:
+        details["server.port"] = port
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered.startswith("dapr-") and lowered != "dapr-api-token":
+            details[lowered] = value
+    return details
 
 
 def binding_reply(response: InvokeResponse | None) -> Reply:

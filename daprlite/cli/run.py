@@ -13,6 +13,7 @@ from daprlite.cli.edge import reported
 from daprlite.cli.environment import user_environment
 from daprlite.cli.records import RunRecords
 from daprlite.cli.signals import handle_stop_signals, run_loop
+from daprlite.components.configuration import read_configuration
 from daprlite.model.config import RunConfig
 from daprlite.runtime.sidecar import Sidecar
 
@@ -53,6 +54,12 @@ def run(
     app_startup_timeout: float = typer.Option(
         60.0, "--app-startup-timeout", help="Seconds to wait for the app to open --app-port."
     ),
+    config_file: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="A Dapr Configuration file: spec.tracing (spans, trace export) and spec.metrics.",
+    ),
     run_file: Path | None = typer.Option(
         None,
         "--run-file",
@@ -70,6 +77,7 @@ def run(
         config = _build_config(
             command or [], app_id, app_port, dapr_http_port, dapr_grpc_port,
             components_path or [], app_protocol, log_level, log_as_json, app_startup_timeout,
+            config_file,
         )  # fmt: skip
         noisy = BindingRegistry().noisy_loggers()
         console.setup_logging(config.app_id, config.log_level, config.log_as_json, noisy)
@@ -88,9 +96,12 @@ def _build_config(
     log_level: str,
     log_as_json: bool,
     app_startup_timeout: float,
+    config_file: Path | None = None,
 ) -> RunConfig:
     if command and command[0] == "--":
         command = command[1:]
+    # Read before anything starts: a bad file is told at its lines, and nothing runs.
+    dapr_config = read_configuration(config_file) if config_file is not None else None
     return RunConfig.create(
         app_id=app_id,
         command=command,
@@ -102,6 +113,9 @@ def _build_config(
         log_level=log_level,
         log_as_json=log_as_json,
         app_startup_timeout=app_startup_timeout,
+        config_file=config_file,
+        tracing=dapr_config.tracing if dapr_config else None,
+        metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
     )
 
 

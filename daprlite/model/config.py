@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from daprlite.model.errors import ConfigError
+from daprlite.model.tracing import TracingSpec
 
 LogLevel = Literal["debug", "info", "warn", "error", "fatal", "panic"]
 AppProtocol = Literal["http", "grpc"]
@@ -98,6 +99,11 @@ class RunConfig:
     # Multi-App Run: the app's folder (its working directory) and the template's `env:`.
     app_dir: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
+    # From a Dapr Configuration (--config / configFilePath): `spec.tracing` (None: tracing off)
+    # and `spec.metrics.enabled` (None: the file does not say).
+    config_file: Path | None = None
+    tracing: TracingSpec | None = None
+    metrics_enabled: bool | None = None
 
     @classmethod
     def create(
@@ -116,6 +122,9 @@ class RunConfig:
         app_channel_address: str = "127.0.0.1",
         app_dir: Path | None = None,
         env: Mapping[str, str] | None = None,
+        config_file: Path | None = None,
+        tracing: TracingSpec | None = None,
+        metrics_enabled: bool | None = None,
         environ: Mapping[str, str] | None = None,
         names: Mapping[str, str] = FLAG_NAMES,
     ) -> RunConfig:
@@ -160,6 +169,9 @@ class RunConfig:
             app_api_token=app_api_token_from_env(environ),
             app_dir=app_dir,
             env=tuple((env or {}).items()),
+            config_file=config_file,
+            tracing=tracing,
+            metrics_enabled=metrics_enabled,
         )
 
     def app_env(self, http_port: int, grpc_port: int) -> dict[str, str]:

@@ -14,6 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from daprlite.components.configuration import ConfigurationError, read_configuration
 from daprlite.model.config import RunConfig, RunConfigError
 from daprlite.model.errors import ConfigError, Problem
 
@@ -34,10 +35,10 @@ _FIELD_KEYS = {
 # Keys daprlite reads. Every other key of the dapr CLI's schema is accepted and has no effect
 # here (placement, profiling, containers, ...): a template written for Dapr runs unchanged.
 _SHARED = {"appProtocol", "logLevel", "resourcesPath", "resourcesPaths", "env",
-           "appLogDestination", "daprdLogDestination"}  # fmt: skip
+           "appLogDestination", "daprdLogDestination", "configFilePath"}  # fmt: skip
 _APP_ONLY = {"appID", "appDirPath", "appPort", "command", "daprHTTPPort", "daprGRPCPort",
              "appChannelAddress"}  # fmt: skip
-_IGNORED = {"configFilePath", "apiListenAddresses", "enableProfiling", "appMaxConcurrency",
+_IGNORED = {"apiListenAddresses", "enableProfiling", "appMaxConcurrency",
             "placementHostAddress", "schedulerHostAddress", "appSSL", "readBufferSize",
             "enableAppHealthCheck", "appHealthCheckPath", "appHealthProbeInterval",
             "appHealthProbeTimeout", "appHealthThreshold", "enableApiLogging", "runtimePath",
@@ -164,6 +165,7 @@ class _Parser:
         env = dict(common.get("env", {})) | dict(own.get("env", {}))
         app_id = self._str(fields.get("appID")) or app_dir.name
         paths = own.get("resources") or _local_resources(app_dir) or common.get("resources")
+        dapr_config = merged.get("configuration")
         # Where each checked value was written, for RunConfig's problems: an app's own key, or
         # the `common` key it inherited.
         nodes = dict(common.get("nodes", {})) | dict(own.get("nodes", {}))
@@ -181,6 +183,9 @@ class _Parser:
                 app_channel_address=self._str(fields.get("appChannelAddress")) or "127.0.0.1",
                 app_dir=app_dir,
                 env=env,
+                config_file=dapr_config.file if dapr_config else None,
+                tracing=dapr_config.tracing if dapr_config else None,
+                metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
                 names=_FIELD_KEYS,
             )
         except RunConfigError as exc:
@@ -225,6 +230,14 @@ class _Parser:
                     resources.append(resolved)
         if resources:
             out["resources"] = resources
+        config_node = fields.get("configFilePath")
+        if config_node is not None and self._str(config_node):
+            config_file = self._path(config_node, base)
+            if config_file is not None:
+                try:
+                    out["configuration"] = read_configuration(config_file)
+                except ConfigurationError as exc:  # its problems name the file's own lines
+                    self.problems.extend(p for p in exc.problems if p not in self.problems)
         env = fields.get("env")
         if env is not None:
             mapping = self._mapping(env, "'env'") or {}

@@ -11,6 +11,7 @@ from daprlite.gocompat.headers import canonical_mime_header_key
 from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.model.errors import AppError
+from daprlite.model.tracing import NO_TRACER, Tracer
 
 PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
 # Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
@@ -44,9 +45,16 @@ class AppChannel(Protocol):
 
 
 class HttpAppChannel:
-    def __init__(self, port: int, address: str = "127.0.0.1", token: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        address: str = "127.0.0.1",
+        token: str | None = None,
+        tracer: Tracer = NO_TRACER,
+    ) -> None:
         self.port, self.address = port, address
         self._token = token
+        self._tracer = tracer
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -94,25 +102,33 @@ class HttpAppChannel:
 
     def handler_for(self, component: Component) -> EventHandler:
         url = self._url(route_of(component))
+        name, tracer = component.name, self._tracer
 
         async def deliver(event: BindingEvent) -> None:
+            trace = tracer.input(name, "http", event.metadata)
             headers = self._headers(metadata_headers(event.metadata))
             headers["Content-Type"] = "application/json"
+            # Set after the metadata, under the same canonical names: the delivery span's
+            # context replaces the record's instead of travelling beside it.
+            for key, value in trace.context().items():
+                headers[canonical_mime_header_key(key)] = value
             try:
                 async with self._client().post(
                     url, data=event.data, headers=headers, allow_redirects=False
                 ) as response:
                     body = await response.read()
-            except (aiohttp.ClientError, OSError) as exc:
-                raise DeliveryError(f"error invoking app: {exc}") from exc
-            except ValueError as exc:  # a header value aiohttp refuses to send
+            except (aiohttp.ClientError, OSError, ValueError) as exc:
+                # ValueError: a header value aiohttp refuses to send.
+                trace.end(0, str(exc))
                 raise DeliveryError(f"error invoking app: {exc}") from exc
             if not 200 <= response.status < 300:
                 text = body[:512].decode("utf-8", errors="replace")
+                trace.end(response.status, text)
                 raise DeliveryError(
                     "fails to send binding event to http app channel, status code: "
                     f"{response.status} body: {text}"
                 )
+            trace.end(response.status, None)
 
         return deliver
 

@@ -8,11 +8,19 @@ from google.protobuf import empty_pb2
 
 from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
+from daprlite.model.tracing import NO_TRACER, Tracer
 from daprlite.runtime.app_channel import PROBE_TIMEOUT
 
 
 class GrpcAppChannel:
-    def __init__(self, port: int, address: str = "127.0.0.1", token: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        address: str = "127.0.0.1",
+        token: str | None = None,
+        tracer: Tracer = NO_TRACER,
+    ) -> None:
+        self._tracer = tracer
         self._channel = grpc.aio.insecure_channel(f"{address}:{port}")
         self._stub = appcallback_pb2_grpc.AppCallbackStub(self._channel)  # type: ignore[no-untyped-call]
         self._call_metadata = (("dapr-api-token", token),) if token else ()
@@ -32,17 +40,24 @@ class GrpcAppChannel:
         return component.name in self._subscribed
 
     def handler_for(self, component: Component) -> EventHandler:
+        name, tracer = component.name, self._tracer
+
         async def deliver(event: BindingEvent) -> None:
+            trace = tracer.input(name, "grpc", event.metadata)
             request = appcallback_pb2.BindingEventRequest(
-                name=component.name, data=event.data, metadata=dict(event.metadata)
+                name=name, data=event.data, metadata=dict(event.metadata)
             )
+            # daprd sends traceparent/tracestate as call metadata only from a valid parent.
+            metadata = self._call_metadata + tuple(trace.context().items())
             try:
-                await self._stub.OnBindingEvent(request, metadata=self._call_metadata)
+                await self._stub.OnBindingEvent(request, metadata=metadata)
             except grpc.aio.AioRpcError as exc:
+                trace.end(exc.code().value[0], exc.details())
                 raise DeliveryError(
                     f"error invoking app: rpc error: code = {exc.code().name} "
                     f"desc = {exc.details()}"
                 ) from exc
+            trace.end(0, None)
 
         return deliver
 

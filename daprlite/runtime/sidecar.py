@@ -27,6 +27,7 @@ from daprlite.model.errors import AppError, ConfigError, ExitCode
 from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
+from daprlite.model.tracing import NO_TRACER, Tracer
 from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
@@ -50,6 +51,7 @@ class Sidecar:
         on_started: Callable[[Sidecar], None] | None = None,
         app_environment: Mapping[str, str] | None = None,
         observer: Observer = NO_OBSERVER,
+        tracer: Tracer | None = None,
     ) -> None:
         """`status`: where the ℹ️/✅ lines go (default stdout; a Multi-App Run gives each sidecar
         its daprd log). `on_started`: called once the ports are open and the app is started.
@@ -66,7 +68,11 @@ class Sidecar:
         self.store = CompStore()
         self.readiness = Readiness()
         self.observer = observer
-        self.api = DaprAPI(config, self.store, self.readiness, self.request_stop, observer)
+        # `tracer`: spans and trace headers (default: as the run's Configuration says).
+        self.tracer = tracer if tracer is not None else tracer_for(config)
+        self.api = DaprAPI(
+            config, self.store, self.readiness, self.request_stop, observer, self.tracer
+        )
         self.http_port = 0
         self.grpc_port = 0
         self.app: AppProcess | None = None
@@ -186,8 +192,8 @@ class Sidecar:
             # Imported here: the gRPC stubs cost start-up time that HTTP apps need not pay.
             from daprlite.runtime.app_channel_grpc import GrpcAppChannel
 
-            return GrpcAppChannel(port, address, token)
-        return HttpAppChannel(port, address, token)
+            return GrpcAppChannel(port, address, token, self.tracer)
+        return HttpAppChannel(port, address, token, self.tracer)
 
     async def _unless_app_exits(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a start-up step, but give up early when the app dies or a stop is requested."""
@@ -250,7 +256,17 @@ class Sidecar:
                 await binding.close()
             except Exception:
                 log.exception("output binding %s did not close cleanly", name)
+        await self.tracer.close()  # last: the spans of everything above are exported
         log.info("Dapr sidecar stopped.")
+
+
+def tracer_for(config: RunConfig) -> Tracer:
+    if config.tracing is None or not config.tracing.enabled:
+        return NO_TRACER
+    # Imported only when tracing is on: the OpenTelemetry SDK costs start-up time.
+    from daprlite.observability.tracing import OtelTracer
+
+    return OtelTracer(config.app_id, config.tracing)
 
 
 def bind_loopback(port: int) -> socket.socket:

@@ -27,6 +27,7 @@ from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingInvokeError, ConfigError
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
+from daprlite.model.tracing import ZERO_TRACEPARENT
 from tests.api.fakes import FakeOutput
 
 BINDING = "orders"
@@ -93,7 +94,9 @@ async def test_sdk_invoke_binding_passes_data_verbatim(sidecar: GrpcSidecar, sdk
         lambda c: c.invoke_binding(BINDING, "create", payload, {"partitionKey": "k1"}),
     )
     assert response.data == b""
-    assert sidecar.binding.requests == [InvokeRequest(payload, {"partitionKey": "k1"}, "create")]
+    # daprd's no-op span: the all-zero traceparent when the call carries no trace.
+    metadata = {"partitionKey": "k1", "traceparent": ZERO_TRACEPARENT}
+    assert sidecar.binding.requests == [InvokeRequest(payload, metadata, "create")]
 
 
 async def test_sdk_get_metadata_lists_the_binding(sidecar: GrpcSidecar, sdk_env) -> None:
@@ -155,8 +158,8 @@ async def test_caller_grpc_metadata_does_not_leak_into_binding_metadata(
         ),
         metadata=(("x-custom", "1"), ("grpc-trace-bin", b"\x00\x01"), ("traceparent", "00-a")),
     )
-    assert sidecar.binding.requests[0].metadata == {"k": "v"}
-    # The trace context is kept apart, for tracing to continue (not as binding metadata).
+    # Only the trace context joins the metadata (verbatim, as daprd copies call metadata).
+    assert sidecar.binding.requests[0].metadata == {"k": "v", "traceparent": "00-a"}
     assert sidecar.binding.requests[0].context == {"traceparent": "00-a"}
 
 

@@ -21,6 +21,7 @@ from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingInvokeError
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
+from daprlite.model.tracing import ZERO_TRACEPARENT
 from tests.api.fakes import FakeOutput
 
 BINDING = "kafka-binding"
@@ -84,7 +85,8 @@ async def test_create_gives_204_and_the_component_gets_go_bytes(
     assert response.status == 204
     assert await response.read() == b""
     [request] = sidecar.binding.requests
-    assert request == InvokeRequest(expected, {"partitionKey": "k1"}, "create")
+    metadata = {"partitionKey": "k1", "traceparent": ZERO_TRACEPARENT}
+    assert request == InvokeRequest(expected, metadata, "create")
 
 
 async def test_put_works_like_post(sidecar: Sidecar) -> None:

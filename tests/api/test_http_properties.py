@@ -33,6 +33,7 @@ from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
+from daprlite.model.tracing import ZERO_TRACEPARENT
 from tests.api.fakes import FakeOutput
 
 BINDING = "x"
@@ -255,10 +256,13 @@ def test_valid_bodies_hand_over_go_encoded_data(
     [request] = target.binding.requests
     assert request.operation == "create"
     assert request.data == gojson.encode(as_go_decodes(data))
-    assert dict(request.metadata) == {
+    sent = {
         gojson.decode(json.dumps(k).encode()): gojson.decode(json.dumps(v).encode())
         for k, v in metadata.items()
     }
+    # No trace context came with the request: daprd's all-zero traceparent, unless the body
+    # set one itself.
+    assert dict(request.metadata) == {"traceparent": ZERO_TRACEPARENT} | sent
 
 
 valid_requests = json_values.map(lambda data: json.dumps({"operation": "create", "data": data}))

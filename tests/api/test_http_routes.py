@@ -19,6 +19,7 @@ from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingInvokeError
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
+from daprlite.model.tracing import ZERO_TRACEPARENT
 from tests.api.fakes import FakeOutput
 
 BINDING = "orders"
@@ -49,7 +50,9 @@ async def test_a_created_request_is_204_and_the_binding_gets_go_bytes(
 ) -> None:
     reply = await routes.invoke_binding(api, TARGET, CREATE, False, {})
     assert reply == NO_CONTENT == Reply(204, (), b"", None)
-    assert binding.requests == [InvokeRequest(b'{"a":2,"b":1}', {"k": "v"}, "create", {})]
+    # No trace context: daprd's no-op span, the all-zero traceparent.
+    metadata = {"k": "v", "traceparent": ZERO_TRACEPARENT}
+    assert binding.requests == [InvokeRequest(b'{"a":2,"b":1}', metadata, "create", {})]
 
 
 @pytest.mark.parametrize(
@@ -66,8 +69,8 @@ async def test_trace_headers_become_the_request_context(
     await routes.invoke_binding(api, TARGET, CREATE, False, headers)
     [request] = binding.requests
     assert request.context == {"traceparent": TRACEPARENT, "tracestate": "a=1,b=2"}
-    # The context is a seam for tracing only: daprlite adds nothing to the binding's metadata.
-    assert request.metadata == {"k": "v"}
+    # Tracing off: the caller's context goes into the metadata verbatim (so into Kafka headers).
+    assert request.metadata == {"k": "v", "traceparent": TRACEPARENT, "tracestate": "a=1,b=2"}
 
 
 def test_an_empty_or_missing_trace_header_is_no_context() -> None:

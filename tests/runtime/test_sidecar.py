@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import BindingEvent
+from daprlite.model.tracing import NO_TRACER, TracingSpec
+from daprlite.observability.tracing import OtelTracer, recent_spans
 from daprlite.process.printer import Printer
 from daprlite.runtime import sidecar as sidecar_module
 from daprlite.runtime.sidecar import Sidecar
@@ -160,3 +163,40 @@ async def test_the_apps_last_lines_are_printed_before_run_returns(tmp_path, monk
     sidecar = make_sidecar(tmp_path, [sys.executable, "-c", code], None, Printer(out))
     assert await asyncio.wait_for(sidecar.run(), 20) == 0
     assert out.getvalue().splitlines() == [f"== APP == {i}" for i in range(500)]
+
+
+async def test_a_configuration_with_tracing_gives_the_sidecar_daprds_spans(tmp_path, monkeypatch):
+    # The Configuration's spec.tracing reaches both paths: the API's span and the delivery's.
+    monkeypatch.setenv("SUBSCRIBE", "1")
+    sidecar = make_sidecar(tmp_path, [sys.executable, "-c", APP], free_port())
+    sidecar = Sidecar(
+        dataclasses.replace(sidecar.config, tracing=TracingSpec(sampling_rate=1.0)),
+        registry=fakes.registry(),
+        printer=Printer(io.StringIO()),
+    )
+    assert isinstance(sidecar.tracer, OtelTracer)
+    parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    running = asyncio.create_task(sidecar.run())
+    try:
+        await eventually(sidecar.ready.is_set, "the sidecar to be ready", timeout=60)
+        url = f"http://127.0.0.1:{sidecar.http_port}/v1.0/bindings/orders"
+        async with aiohttp.ClientSession() as client:
+            body = {"operation": "create", "data": 1}
+            async with client.post(url, json=body, headers={"traceparent": parent}) as answer:
+                assert answer.status == 204
+                assert answer.headers["Traceparent"].startswith("00-4bf92f3577b34da6")
+        assert fakes.FakeInput.handler is not None
+        await fakes.FakeInput.handler(BindingEvent(b"1", {"traceparent": parent}))
+    finally:
+        sidecar.request_stop()
+        await asyncio.wait_for(running, 20)
+    spans = recent_spans(sidecar.tracer)
+    assert [s["name"] for s in spans] == ["/v1.0/bindings/orders", "bindings/orders"]
+    assert {s["parentSpanId"] for s in spans} == {"00f067aa0ba902b7"}
+
+
+def test_without_tracing_the_sidecar_has_no_tracer(tmp_path):
+    sidecar = make_sidecar(tmp_path, ["true"], None)
+    assert sidecar.tracer is NO_TRACER
+    off = dataclasses.replace(sidecar.config, tracing=TracingSpec(sampling_rate=0.0))
+    assert sidecar_module.tracer_for(off) is NO_TRACER

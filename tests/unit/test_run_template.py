@@ -161,3 +161,57 @@ def test_duplicate_app_ids_are_refused(project: Path) -> None:
     )
     with pytest.raises(ConfigError, match="app id checkout is used by two apps"):
         load_template(path)
+
+
+CONFIGURATION = """\
+apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata: {name: tracing}
+spec:
+  tracing:
+    samplingRate: "1"
+    otel: {endpointAddress: "localhost:4318", protocol: http, isSecure: false}
+  metrics: {enabled: false}
+"""
+
+
+def test_config_file_path_is_read_from_common_or_the_app(project: Path) -> None:
+    (project / "config.yaml").write_text(CONFIGURATION)
+    (project / "checkout" / "own.yaml").write_text(CONFIGURATION.replace('"1"', '"0.25"'))
+    path = write(
+        project,
+        """
+        version: 1
+        common:
+          configFilePath: ./config.yaml
+        apps:
+          - appDirPath: ./order-processor
+            command: ["python3", "app.py"]
+          - appDirPath: checkout
+            configFilePath: own.yaml
+            command: ["node", "app.js"]
+        """,
+    )
+    first, second = load_template(path).apps
+    assert first.config.config_file == project / "config.yaml"
+    assert first.config.tracing is not None and first.config.tracing.sampling_rate == 1.0
+    assert first.config.tracing.otel_endpoint == "localhost:4318"
+    assert first.config.metrics_enabled is False
+    # An app's own path is relative to its folder, and wins over common's.
+    assert second.config.tracing is not None and second.config.tracing.sampling_rate == 0.25
+
+
+def test_a_bad_configuration_is_told_at_its_own_line(project: Path) -> None:
+    (project / "config.yaml").write_text(CONFIGURATION.replace('"1"', "often"))
+    path = write(
+        project,
+        """
+        version: 1
+        apps:
+          - appDirPath: ./order-processor
+            configFilePath: ../config.yaml
+            command: ["python3", "app.py"]
+        """,
+    )
+    with pytest.raises(ConfigError, match=r"config\.yaml:6: tracing\.samplingRate must be"):
+        load_template(path)

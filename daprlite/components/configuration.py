@@ -1,0 +1,178 @@
+"""Reads a Dapr `Configuration` file (`--config`, `configFilePath`): the parts daprlite acts on,
+`spec.tracing` and `spec.metrics.enabled`, each bad value told at file:line, all at once.
+
+Every other field (accessControl, mtls, features, ...) is accepted and has no effect, so a file
+written for daprd works unchanged; each one is named at debug level.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from daprlite.model.errors import ConfigError, Problem
+from daprlite.model.tracing import DEFAULT_SAMPLING_RATE, TracingSpec
+
+try:  # the same loader as the component files: nodes keep their line numbers
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+
+log = logging.getLogger("daprlite.components")
+
+API_VERSION = "dapr.io/v1alpha1"
+_TAG = "tag:yaml.org,2002:"
+# What Go's strconv.ParseFloat takes (daprd reads samplingRate with it), less hex floats.
+_GO_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_PROTOCOLS = ("http", "grpc")
+# The fields of `spec.tracing` / `spec.tracing.otel` daprlite reads; the rest is logged only.
+_TRACING_READ = {"samplingRate", "zipkin", "otel"}
+_OTEL_READ = {"endpointAddress", "protocol", "isSecure"}
+
+
+@dataclass(frozen=True, slots=True)
+class DaprConfiguration:
+    file: Path
+    tracing: TracingSpec | None = None  # None: the file has no spec.tracing
+    metrics_enabled: bool | None = None  # None: the file has no spec.metrics.enabled
+
+
+class ConfigurationError(ConfigError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        lines = "\n  ".join(str(p) for p in problems)
+        super().__init__(f"invalid configuration ({count}):\n  {lines}")
+
+
+def read_configuration(file: Path) -> DaprConfiguration:
+    """The Configuration in `file`. Raises ConfigurationError naming every problem's line."""
+    reader = _Reader(file)
+    config = reader.read()
+    if reader.problems:
+        raise ConfigurationError(sorted(reader.problems, key=lambda p: p.line))
+    assert config is not None
+    return config
+
+
+class _Reader:
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, node: Node | None, message: str) -> None:
+        self.problems.append(Problem(self.file, _line(node) if node is not None else 0, message))
+
+    def read(self) -> DaprConfiguration | None:
+        try:
+            root = yaml.compose(self.file.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(None, f"cannot read the configuration file: {exc}")
+            return None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            detail = " ".join(part for part in (exc.problem, exc.context) if part)
+            self.problems.append(Problem(self.file, mark.line + 1 if mark else 0, detail))
+            return None
+        except yaml.YAMLError as exc:
+            self.problem(None, f"invalid YAML: {exc}")
+            return None
+        top = self.mapping(root, "the document")
+        if top is None:
+            return None
+        kind, version = _text(top.get("kind")), _text(top.get("apiVersion"))
+        if (version, kind) != (API_VERSION, "Configuration"):
+            self.problem(root, f"not a {API_VERSION} Configuration (apiVersion/kind)")
+            return None
+        spec = self.mapping(top.get("spec"), "spec") if "spec" in top else {}
+        if spec is None:
+            return None
+        for key in spec.keys() - {"tracing", "metrics"}:
+            log.debug("%s:%d: spec.%s has no effect in daprlite", self.file, _line(spec[key]), key)
+        tracing = self.tracing(spec["tracing"]) if "tracing" in spec else None
+        metrics = self.metrics(spec["metrics"]) if "metrics" in spec else None
+        return DaprConfiguration(self.file, tracing, metrics)
+
+    def tracing(self, node: Node) -> TracingSpec | None:
+        fields = self.mapping(node, "spec.tracing")
+        if fields is None:
+            return None
+        for key in fields.keys() - _TRACING_READ:
+            where = f"{self.file}:{_line(fields[key])}"
+            log.debug("%s: spec.tracing.%s has no effect in daprlite", where, key)
+        rate = self.sampling_rate(fields.get("samplingRate"))
+        zipkin = ""
+        if "zipkin" in fields and (z := self.mapping(fields["zipkin"], "tracing.zipkin")):
+            zipkin = self.string(z.get("endpointAddress"), "tracing.zipkin.endpointAddress")
+        endpoint, protocol, secure = "", "", True
+        if "otel" in fields and (otel := self.mapping(fields["otel"], "tracing.otel")):
+            for key in otel.keys() - _OTEL_READ:
+                # otel.headers may hold credentials: only its name is ever logged.
+                where = f"{self.file}:{_line(otel[key])}"
+                log.debug("%s: spec.tracing.otel.%s has no effect in daprlite", where, key)
+            endpoint = self.string(otel.get("endpointAddress"), "tracing.otel.endpointAddress")
+            protocol = self.string(otel.get("protocol"), "tracing.otel.protocol")
+            if protocol and protocol not in _PROTOCOLS:
+                message = f"tracing.otel.protocol must be http or grpc, not {protocol}"
+                self.problem(otel["protocol"], message)
+            secure_node = otel.get("isSecure")
+            if secure_node is not None and not _is_null(secure_node):
+                secure = self.boolean(secure_node, "tracing.otel.isSecure", True)
+        return TracingSpec(rate, zipkin, endpoint, protocol, secure)
+
+    def sampling_rate(self, node: Node | None) -> float:
+        if node is None or _is_null(node) or node.value == "":
+            return DEFAULT_SAMPLING_RATE
+        text = str(node.value) if isinstance(node, ScalarNode) else ""
+        rate = float(text) if _GO_FLOAT.fullmatch(text) else math.nan
+        if not rate >= 0:  # also NaN
+            self.problem(node, f"tracing.samplingRate must be a number from 0 to 1, not {text!r}")
+            return 0.0
+        # daprd's ratio sampler treats anything above 1 as "always".
+        return min(rate, 1.0)
+
+    def metrics(self, node: Node) -> bool | None:
+        fields = self.mapping(node, "spec.metrics")
+        if fields is None or "enabled" not in fields or _is_null(fields["enabled"]):
+            return None
+        return self.boolean(fields["enabled"], "metrics.enabled", True)
+
+    def mapping(self, node: Node | None, label: str) -> dict[str, Node] | None:
+        if node is None or _is_null(node):
+            return {}
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{label} must be a mapping")
+            return None
+        return {k.value: v for k, v in node.value if isinstance(k, ScalarNode)}
+
+    def string(self, node: Node | None, label: str) -> str:
+        if node is None or _is_null(node):
+            return ""
+        if not isinstance(node, ScalarNode) or node.tag not in (_TAG + "str", _TAG + "int"):
+            self.problem(node, f"{label} must be text")
+            return ""
+        return str(node.value).strip()
+
+    def boolean(self, node: Node, label: str, default: bool) -> bool:
+        if not isinstance(node, ScalarNode) or node.tag != _TAG + "bool":
+            self.problem(node, f"{label} must be true or false")
+            return default
+        return str(node.value).lower() in ("true", "yes", "on")
+
+
+def _text(node: Node | None) -> str | None:
+    return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == _TAG + "null"
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1

@@ -1,0 +1,1 @@
+"""Metrics and tracing behind the sidecar's seams (model.observer, model.tracing)."""
