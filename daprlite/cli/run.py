@@ -14,6 +14,7 @@ from daprlite.cli.environment import user_environment
 from daprlite.cli.records import RunRecords
 from daprlite.cli.signals import handle_stop_signals, run_loop
 from daprlite.model.config import RunConfig
+from daprlite.model.errors import ConfigError
 from daprlite.runtime.sidecar import Sidecar
 
 log = logging.getLogger("daprlite.cli")
@@ -53,6 +54,17 @@ def run(
     app_startup_timeout: float = typer.Option(
         60.0, "--app-startup-timeout", help="Seconds to wait for the app to open --app-port."
     ),
+    # A Go bool flag: `--enable-metrics=false` turns it off; main() turns a bare
+    # `--enable-metrics` into `--enable-metrics=true`, since Click options take a value or none.
+    enable_metrics: str = typer.Option(
+        "true",
+        "--enable-metrics",
+        metavar="BOOL",
+        help="Serve Prometheus metrics (default true; --enable-metrics=false to turn off).",
+    ),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", "-M", help="The metrics port (default: a free port)."
+    ),
     run_file: Path | None = typer.Option(
         None,
         "--run-file",
@@ -70,6 +82,7 @@ def run(
         config = _build_config(
             command or [], app_id, app_port, dapr_http_port, dapr_grpc_port,
             components_path or [], app_protocol, log_level, log_as_json, app_startup_timeout,
+            _go_bool("--enable-metrics", enable_metrics), metrics_port,
         )  # fmt: skip
         noisy = BindingRegistry().noisy_loggers()
         console.setup_logging(config.app_id, config.log_level, config.log_as_json, noisy)
@@ -88,6 +101,8 @@ def _build_config(
     log_level: str,
     log_as_json: bool,
     app_startup_timeout: float,
+    enable_metrics: bool = True,
+    metrics_port: int = 0,
 ) -> RunConfig:
     if command and command[0] == "--":
         command = command[1:]
@@ -102,7 +117,32 @@ def _build_config(
         log_level=log_level,
         log_as_json=log_as_json,
         app_startup_timeout=app_startup_timeout,
+        enable_metrics=enable_metrics,
+        metrics_port=metrics_port,
     )
+
+
+# Go's strconv.ParseBool, which pflag uses for `--flag=value`.
+_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
+             "0": False, "f": False, "F": False, "FALSE": False, "false": False,
+             "False": False}  # fmt: skip
+BOOL_FLAGS = ("--enable-metrics",)
+
+
+def _go_bool(flag: str, value: str) -> bool:
+    if value not in _GO_BOOLS:
+        raise ConfigError(f'invalid argument "{value}" for "{flag}" flag: strconv.ParseBool: '
+                          f'parsing "{value}": invalid syntax')  # fmt: skip
+    return _GO_BOOLS[value]
+
+
+def bare_bool_flags(argv: list[str]) -> list[str]:
+    """`--enable-metrics` alone means `=true` (pflag), up to a `--` (the app's own words)."""
+    out, app_words = [], False
+    for word in argv:
+        app_words = app_words or word == "--"
+        out.append(f"{word}=true" if not app_words and word in BOOL_FLAGS else word)
+    return out
 
 
 def _run_sidecar(config: RunConfig) -> int:

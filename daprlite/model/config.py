@@ -37,6 +37,7 @@ FLAG_NAMES: Mapping[str, str] = {
     "log_level": "--log-level",
     "app_startup_timeout": "--app-startup-timeout",
     "app_channel_address": "--app-channel-address",
+    "metrics_port": "--metrics-port",
 }
 
 
@@ -98,6 +99,9 @@ class RunConfig:
     # Multi-App Run: the app's folder (its working directory) and the template's `env:`.
     app_dir: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
+    # Metrics (Prometheus text on every path of its own port); 0 means "any free port".
+    enable_metrics: bool = True
+    metrics_port: int = 0
 
     @classmethod
     def create(
@@ -116,6 +120,8 @@ class RunConfig:
         app_channel_address: str = "127.0.0.1",
         app_dir: Path | None = None,
         env: Mapping[str, str] | None = None,
+        enable_metrics: bool = True,
+        metrics_port: int = 0,
         environ: Mapping[str, str] | None = None,
         names: Mapping[str, str] = FLAG_NAMES,
     ) -> RunConfig:
@@ -126,6 +132,7 @@ class RunConfig:
             ("app_port", app_port),
             ("dapr_http_port", dapr_http_port),
             ("dapr_grpc_port", dapr_grpc_port),
+            ("metrics_port", metrics_port),
         ):
             if not 0 <= port <= 65535:
                 problems.append(FieldProblem(name, f"must be a port number (1-65535), not {port}"))
@@ -160,6 +167,8 @@ class RunConfig:
             app_api_token=app_api_token_from_env(environ),
             app_dir=app_dir,
             env=tuple((env or {}).items()),
+            enable_metrics=enable_metrics,
+            metrics_port=metrics_port,
         )
 
     def app_env(self, http_port: int, grpc_port: int) -> dict[str, str]:
