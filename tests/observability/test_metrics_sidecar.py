@@ -89,6 +89,11 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
                         name="orders", data=b'{"g":1}', operation="create"
                     )
                 )
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.InvokeBinding(
+                    binding_pb2.InvokeBindingRequest(name="orders", data=b"1", operation="nope")
+                )
+            assert refused.value.code() == grpc.StatusCode.INTERNAL
         await app.wait_for(5)
 
         def delivered() -> bool:
@@ -99,6 +104,16 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
             )
 
         await eventually(delivered, "5 input deliveries recorded")
+
+        def caught_up() -> bool:
+            # The poll thread reads the cached high watermark once a second.
+            text = sidecar.metrics.render() if sidecar.metrics else ""
+            return (
+                'daprlite_input_binding_partition_lag{app_id="metrics-app",component="orders",'
+                f'topic="{topic}",partition="0"}} 0' in text
+            )
+
+        await eventually(caught_up, "partition 0's lag reported as 0")
         content_type, text = await scrape(sidecar.metrics_port)
     finally:
         await sidecar.shutdown()
@@ -138,6 +153,7 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
         )
         == 2
     )
+    assert total(rpcs, grpc_server_status="Internal") == 1  # Go's name for the code
     assert families["dapr_grpc_io_server_server_latency"][0] == "histogram"
 
     # This one Dapr does name with _total; the parser files it under the bare family name.
