@@ -220,7 +220,10 @@ class KafkaInput:
     def _read_watermarks(self) -> None:
         # cached=True answers from what the last fetch told librdkafka: no broker request.
         for key in list(self._workers):
-            high = self._consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
+            try:
+                high = self._consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
+            except KafkaException:
+                continue  # just revoked: no lag to tell, and never a reason to stall polling
             if high is not None and high[1] >= 0:
                 self._high[key] = high[1]
 
