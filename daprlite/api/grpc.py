@@ -150,9 +150,12 @@ async def _abort(context: grpc.aio.ServicerContext, code: int, message: str, rea
     await context.abort(status.code, status.details, status.trailing_metadata)
 
 
-async def start_grpc_server(api: DaprAPI, port: int, token: str | None = None) -> tuple[Any, int]:
-    """Serve on 127.0.0.1:`port` (0: any free port); return the server and its real port."""
-    interceptors = [TokenInterceptor(token)] if token else []
+async def start_grpc_server(
+    api: DaprAPI, port: int, token: str | None = None, outer: tuple[Any, ...] = ()
+) -> tuple[Any, int]:
+    """Serve on 127.0.0.1:`port` (0: any free port); return the server and its real port.
+    `outer`: interceptors run before the token check (metrics count refused calls too)."""
+    interceptors = [*outer, *([TokenInterceptor(token)] if token else [])]
     # gRPC sets SO_REUSEPORT by default, which would let two sidecars share one port and split
     # the calls between them; a busy port must be an error instead.
     server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])

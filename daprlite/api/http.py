@@ -34,12 +34,17 @@ _API_PATH = re.compile(r"^/v1\.0(?:-alpha1|-beta1)?/([^/]+)")
 
 
 def build_http_app(
-    api: DaprAPI, *, max_body_bytes: int = 4 << 20, api_token: str | None = None
+    api: DaprAPI,
+    *,
+    max_body_bytes: int = 4 << 20,
+    api_token: str | None = None,
+    outer: tuple[Middleware, ...] = (),
 ) -> web.Application:
-    """The Dapr HTTP API app. With `api_token`, requests need a matching `dapr-api-token`."""
+    """The Dapr HTTP API app. With `api_token`, requests need a matching `dapr-api-token`.
+    `outer`: middlewares around all others (metrics), so they see the answer as sent."""
     # aiohttp answers an over-size body with its own 413 page; read() raising lets us answer
     # as daprd does (its limit reader makes the JSON decoder fail with 400).
-    middlewares: list[Middleware] = [_dapr_errors]
+    middlewares: list[Middleware] = [*outer, _dapr_errors]
     if api_token:
         middlewares.append(_token_check(api_token))
     app = web.Application(client_max_size=max_body_bytes, middlewares=middlewares)

@@ -43,5 +43,7 @@ binding.register(app)
 
 
 def main() -> None:
+    import sys
+
     prepare_process()
-    app()
+    app(args=run.bare_bool_flags(sys.argv[1:]))

@@ -26,7 +26,8 @@ from daprlite.model.config import api_token_from_env
 from daprlite.model.errors import ConfigError, DaprliteError, ExitCode, SidecarError
 from daprlite.multiapp.template import template_path
 
-_COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "COMMAND", "AGE", "CREATED",
+_COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "METRICS PORT",
+            "COMMAND", "AGE", "CREATED",
             "DAPRD PID", "CLI PID", "APP PID", "RUN_TEMPLATE_PATH", "APP_LOG_PATH",
             "DAPRD_LOG_PATH")  # fmt: skip
 _FORMATS = ("table", "json", "yaml")
@@ -63,7 +64,7 @@ def as_dict(entry: RunEntry, now: float | None = None) -> dict[str, Any]:
         "httpPort": entry.http_port,
         "grpcPort": entry.grpc_port,
         "appPort": entry.app_port,
-        "metricsEnabled": False,
+        "metricsEnabled": entry.metrics_port > 0,
         "command": entry.command,
         "age": age(entry.created, now),
         "created": time.strftime("%Y-%m-%d %H:%M.%S", time.localtime(entry.created)),
@@ -76,6 +77,9 @@ def as_dict(entry: RunEntry, now: float | None = None) -> dict[str, Any]:
         "appLogPath": entry.app_log_path,
         "daprdLogPath": entry.daprd_log_path,
         "runTemplateName": entry.run_template_name,
+        # Not in dapr list's output: daprlite adds it, after Dapr's keys, so a scraper (or a
+        # dashboard) can find each sidecar's metrics endpoint.
+        "metricsPort": entry.metrics_port,
     }
 
 
@@ -95,7 +99,8 @@ def _cells(row: dict[str, Any]) -> tuple[str, ...]:
     command = row["command"]
     if len(command) > 20:  # the dapr CLI's table cuts the command at 20 characters
         command = command[:17] + "..."
-    values = (row["appId"], row["httpPort"], row["grpcPort"], row["appPort"], command,
+    values = (row["appId"], row["httpPort"], row["grpcPort"], row["appPort"], row["metricsPort"],
+              command,
               row["age"], row["created"], row["daprdPid"], row["cliPid"], row["appPid"],
               row["runTemplatePath"], row["appLogPath"], row["daprdLogPath"])  # fmt: skip
     return tuple(str(v) if v not in ("", 0) else "" for v in values)

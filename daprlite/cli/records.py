@@ -24,6 +24,7 @@ def entry_for(sidecar: Sidecar, template: TemplateRecord | None = None) -> runs.
         command=" ".join(cfg.command),
         app_pid=(sidecar.app.pid or 0) if sidecar.app else 0,
         max_request_body_mb=cfg.max_body_bytes >> 20,
+        metrics_port=sidecar.metrics_port,
     )
     if template is None:
         return entry

@@ -15,6 +15,7 @@ from daprlite.cli.records import RunRecords
 from daprlite.cli.signals import handle_stop_signals, run_loop
 from daprlite.components.configuration import read_configuration
 from daprlite.model.config import RunConfig
+from daprlite.model.errors import ConfigError
 from daprlite.runtime.sidecar import Sidecar
 
 log = logging.getLogger("daprlite.cli")
@@ -60,6 +61,17 @@ def run(
         "-c",
         help="A Dapr Configuration file: spec.tracing (spans, trace export) and spec.metrics.",
     ),
+    # A Go bool flag: `--enable-metrics=false` turns it off; main() turns a bare
+    # `--enable-metrics` into `--enable-metrics=true`, since Click options take a value or none.
+    enable_metrics: str = typer.Option(
+        "true",
+        "--enable-metrics",
+        metavar="BOOL",
+        help="Serve Prometheus metrics (default true; --enable-metrics=false to turn off).",
+    ),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", "-M", help="The metrics port (default: a free port)."
+    ),
     run_file: Path | None = typer.Option(
         None,
         "--run-file",
@@ -78,6 +90,7 @@ def run(
             command or [], app_id, app_port, dapr_http_port, dapr_grpc_port,
             components_path or [], app_protocol, log_level, log_as_json, app_startup_timeout,
             config_file,
+            _go_bool("--enable-metrics", enable_metrics), metrics_port,
         )  # fmt: skip
         noisy = BindingRegistry().noisy_loggers()
         console.setup_logging(config.app_id, config.log_level, config.log_as_json, noisy)
@@ -97,6 +110,8 @@ def _build_config(
     log_as_json: bool,
     app_startup_timeout: float,
     config_file: Path | None = None,
+    enable_metrics: bool = True,
+    metrics_port: int = 0,
 ) -> RunConfig:
     if command and command[0] == "--":
         command = command[1:]
@@ -116,7 +131,32 @@ def _build_config(
         config_file=config_file,
         tracing=dapr_config.tracing if dapr_config else None,
         metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
+        enable_metrics=enable_metrics,
+        metrics_port=metrics_port,
     )
+
+
+# Go's strconv.ParseBool, which pflag uses for `--flag=value`.
+_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
+             "0": False, "f": False, "F": False, "FALSE": False, "false": False,
+             "False": False}  # fmt: skip
+BOOL_FLAGS = ("--enable-metrics",)
+
+
+def _go_bool(flag: str, value: str) -> bool:
+    if value not in _GO_BOOLS:
+        raise ConfigError(f'invalid argument "{value}" for "{flag}" flag: strconv.ParseBool: '
+                          f'parsing "{value}": invalid syntax')  # fmt: skip
+    return _GO_BOOLS[value]
+
+
+def bare_bool_flags(argv: list[str]) -> list[str]:
+    """`--enable-metrics` alone means `=true` (pflag), up to a `--` (the app's own words)."""
+    out, app_words = [], False
+    for word in argv:
+        app_words = app_words or word == "--"
+        out.append(f"{word}=true" if not app_words and word in BOOL_FLAGS else word)
+    return out
 
 
 def _run_sidecar(config: RunConfig) -> int:

@@ -48,6 +48,8 @@ class RunEntry:
     max_request_body_mb: int = 4
     # The dapr CLI lists daprd's HTTP read buffer; aiohttp's is the same 4 KB.
     read_buffer_kb: int = 4
+    # 0 when metrics are off.
+    metrics_port: int = 0
 
     @property
     def file_name(self) -> str:
@@ -66,6 +68,7 @@ def new_entry(
     command: str = "",
     app_pid: int = 0,
     max_request_body_mb: int = 4,
+    metrics_port: int = 0,
 ) -> RunEntry:
     """An entry for this process, stamped with its pid and start time."""
     pid = os.getpid()
@@ -80,6 +83,7 @@ def new_entry(
         command=command,
         app_pid=app_pid,
         max_request_body_mb=max_request_body_mb,
+        metrics_port=metrics_port,
     )
 
 

@@ -73,3 +73,23 @@ def _as_float32(value: float) -> bytes | None:
         return struct.pack(">f", value)
     except OverflowError:
         return None
+
+
+def format_g(f: float) -> str:
+    """Go's `strconv.FormatFloat(f, 'g', -1, 64)`: how client_golang (so daprd's /metrics)
+    writes sample values and bucket bounds. Shortest digits; exponent form from 1e+06 up and
+    below 1e-04, with at least two exponent digits."""
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if f == 0:
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
+    shortest = Decimal(repr(f)).normalize()
+    exponent = shortest.adjusted()
+    if -4 <= exponent < 6:
+        return format(shortest, "f")
+    sign, digits, _ = shortest.as_tuple()
+    text = "".join(map(str, digits))
+    mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"

@@ -38,6 +38,7 @@ FLAG_NAMES: Mapping[str, str] = {
     "log_level": "--log-level",
     "app_startup_timeout": "--app-startup-timeout",
     "app_channel_address": "--app-channel-address",
+    "metrics_port": "--metrics-port",
 }
 
 
@@ -104,6 +105,9 @@ class RunConfig:
     config_file: Path | None = None
     tracing: TracingSpec | None = None
     metrics_enabled: bool | None = None
+    # Metrics (Prometheus text on every path of its own port); 0 means "any free port".
+    enable_metrics: bool = True
+    metrics_port: int = 0
 
     @classmethod
     def create(
@@ -125,6 +129,8 @@ class RunConfig:
         config_file: Path | None = None,
         tracing: TracingSpec | None = None,
         metrics_enabled: bool | None = None,
+        enable_metrics: bool = True,
+        metrics_port: int = 0,
         environ: Mapping[str, str] | None = None,
         names: Mapping[str, str] = FLAG_NAMES,
     ) -> RunConfig:
@@ -135,6 +141,7 @@ class RunConfig:
             ("app_port", app_port),
             ("dapr_http_port", dapr_http_port),
             ("dapr_grpc_port", dapr_grpc_port),
+            ("metrics_port", metrics_port),
         ):
             if not 0 <= port <= 65535:
                 problems.append(FieldProblem(name, f"must be a port number (1-65535), not {port}"))
@@ -172,7 +179,15 @@ class RunConfig:
             config_file=config_file,
             tracing=tracing,
             metrics_enabled=metrics_enabled,
+            enable_metrics=enable_metrics,
+            metrics_port=metrics_port,
         )
+
+    @property
+    def serves_metrics(self) -> bool:
+        """`--enable-metrics` (or `enableMetrics`), unless the run's Configuration says
+        `spec.metrics.enabled: false`, as daprd reads the two."""
+        return self.enable_metrics and self.metrics_enabled is not False
 
     def app_env(self, http_port: int, grpc_port: int) -> dict[str, str]:
         """The variables the dapr CLI gives an app, which the Dapr SDKs read."""

@@ -95,6 +95,24 @@ class ReportsStatus(Protocol):
     def status(self) -> Mapping[str, Any]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StreamLag:
+    """Where one ordered stream of an input binding stands against its source (metrics)."""
+
+    topic: str  # the source's name (Kafka: the topic)
+    partition: str  # its ordered shard ("" when it has none)
+    lag: int | None  # messages at the source not yet handled; None while not known
+    stalled: bool  # a message keeps failing and holds the stream up
+
+
+@runtime_checkable
+class ReportsLag(Protocol):
+    """Optional for an input binding: its streams' lag, asked for on the event loop at each
+    metrics scrape (never per message), so the metrics need not know the binding's type."""
+
+    def lag(self) -> Sequence[StreamLag]: ...
+
+
 @runtime_checkable
 class ChecksMetadata(Protocol):
     """Optional for a binding class: its metadata checked without connecting to anything, for

@@ -30,6 +30,7 @@ _FIELD_KEYS = {
     "app_protocol": "appProtocol",
     "log_level": "logLevel",
     "app_channel_address": "appChannelAddress",
+    "metrics_port": "metricsPort",
 }
 
 # Keys daprlite reads. Every other key of the dapr CLI's schema is accepted and has no effect
@@ -37,12 +38,12 @@ _FIELD_KEYS = {
 _SHARED = {"appProtocol", "logLevel", "resourcesPath", "resourcesPaths", "env",
            "appLogDestination", "daprdLogDestination", "configFilePath"}  # fmt: skip
 _APP_ONLY = {"appID", "appDirPath", "appPort", "command", "daprHTTPPort", "daprGRPCPort",
-             "appChannelAddress"}  # fmt: skip
+             "appChannelAddress", "metricsPort", "enableMetrics"}  # fmt: skip
 _IGNORED = {"apiListenAddresses", "enableProfiling", "appMaxConcurrency",
             "placementHostAddress", "schedulerHostAddress", "appSSL", "readBufferSize",
             "enableAppHealthCheck", "appHealthCheckPath", "appHealthProbeInterval",
             "appHealthProbeTimeout", "appHealthThreshold", "enableApiLogging", "runtimePath",
-            "daprPath", "daprInternalGRPCPort", "profilePort", "metricsPort", "unixDomainSocket",
+            "daprPath", "daprInternalGRPCPort", "profilePort", "unixDomainSocket",
             "containerImage", "containerImagePullPolicy", "createService",
             "maxBodySize"}  # fmt: skip
 _TOP_LEVEL = {"version", "name", "common", "apps"}
@@ -186,6 +187,8 @@ class _Parser:
                 config_file=dapr_config.file if dapr_config else None,
                 tracing=dapr_config.tracing if dapr_config else None,
                 metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
+                enable_metrics=self._bool(fields.get("enableMetrics"), True),
+                metrics_port=self._port(fields.get("metricsPort")),
                 names=_FIELD_KEYS,
             )
         except RunConfigError as exc:
@@ -266,6 +269,13 @@ class _Parser:
         if not isinstance(value, int) or isinstance(value, bool):
             self.problem(node, f"{value!r} is not a port number (1-65535)")
             return 0
+        return value
+
+    def _bool(self, node: Node | None, default: bool) -> bool:
+        value = self._value(node) if node is not None else default
+        if not isinstance(value, bool):
+            self.problem(node, f"{value!r} must be true or false")
+            return default
         return value
 
     def _mapping(self, node: Node | None, what: str) -> dict[str, Node] | None:

@@ -1,1 +1,3 @@
-"""Metrics and tracing behind the sidecar's seams (model.observer, model.tracing)."""
+"""Metrics (Prometheus text, as daprd exports them) and tracing, behind the sidecar's seams
+(model.observer, model.tracing). Nothing here is imported unless it is turned on.
+"""

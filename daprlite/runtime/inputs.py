@@ -6,6 +6,7 @@ import logging
 
 from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.store import CompStore
+from daprlite.observability.metrics import Metrics
 from daprlite.runtime.app_channel import AppChannel
 from daprlite.runtime.processor import explicit_directions
 
@@ -13,7 +14,10 @@ log = logging.getLogger("daprlite.runtime")
 
 
 async def start_inputs(
-    store: CompStore, channel: AppChannel, observer: Observer = NO_OBSERVER
+    store: CompStore,
+    channel: AppChannel,
+    observer: Observer = NO_OBSERVER,
+    metrics: Metrics | None = None,
 ) -> list[str]:
     """Start every input binding the app subscribed to; return their names.
 
@@ -29,7 +33,11 @@ async def start_inputs(
         if probe and not await channel.is_subscribed(component):
             log.info("app has not subscribed to binding %s.", component.name)
             continue
-        await binding.start(channel.handler_for(component), observer)
+        handler = channel.handler_for(component)
+        if metrics is not None:
+            handler = metrics.timed_handler(component.name, handler)
+            metrics.watch_input(component.name, binding)
+        await binding.start(handler, observer)
         log.info("input binding %s is reading", component.name)
         started.append(component.name)
     return started

@@ -15,6 +15,7 @@ from daprlite.model.component import Component
 from daprlite.model.contracts import Direction, InputBinding, OutputBinding
 from daprlite.model.errors import ComponentError, ComponentInitError
 from daprlite.model.store import CompStore
+from daprlite.observability.metrics import Metrics
 
 log = logging.getLogger("daprlite.runtime")
 
@@ -36,22 +37,31 @@ def explicit_directions(component: Component) -> set[str]:
 
 
 async def init_bindings(
-    components: list[Component], registry: BindingRegistry, store: CompStore
+    components: list[Component],
+    registry: BindingRegistry,
+    store: CompStore,
+    metrics: Metrics | None = None,
 ) -> None:
     """Initialise every binding component in file order; the first fatal failure raises."""
     for component in components:
         if component.category != "bindings":
             continue
+        stage = "creation"  # daprd's init-failure reasons: creation, then init
         try:
             for direction in directions_of(component, registry):
+                stage = "creation"
                 if direction == "input":
                     binding = registry.create_input(component.type)
+                    stage = "init"
                     store.inputs[component.name] = await _init(binding, component)
                 else:
                     output = registry.create_output(component.type)
+                    stage = "init"
                     store.outputs[component.name] = await _init(output, component)
                 log.info("successful init for %s binding (%s)", direction, component.log_name)
         except ComponentError as exc:
+            if metrics is not None:
+                metrics.component_init_failed(component.type, component.name, stage)
             # The direction that did start must not live on, unlisted and never stopped.
             await _discard(component.name, store)
             if not component.ignore_errors:
@@ -59,6 +69,8 @@ async def init_bindings(
             log.warning("Ignoring error processing component: %s", exc)
             continue
         store.components.append(component)
+        if metrics is not None:
+            metrics.component_initialized(component.type)
         log.info("Component loaded: %s", component.log_name)
 
 

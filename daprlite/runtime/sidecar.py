@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TextIO
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from daprlite import console
 from daprlite.api.core import DaprAPI
@@ -28,6 +29,8 @@ from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.observability.fanout import combine
+from daprlite.observability.metrics import Metrics
 from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
@@ -67,7 +70,9 @@ class Sidecar:
         self.printer = printer or Printer()
         self.store = CompStore()
         self.readiness = Readiness()
-        self.observer = observer
+        # Metrics hang on the observer seam; with --enable-metrics=false nothing is recorded.
+        self.metrics = Metrics(config.app_id) if config.serves_metrics else None
+        self.observer = observer = combine(observer, self.metrics or NO_OBSERVER)
         # `tracer`: spans and trace headers (default: as the run's Configuration says).
         self.tracer = tracer if tracer is not None else tracer_for(config)
         self.api = DaprAPI(
@@ -75,6 +80,8 @@ class Sidecar:
         )
         self.http_port = 0
         self.grpc_port = 0
+        self.metrics_port = 0
+        self._metrics_server: Any = None
         self.app: AppProcess | None = None
         self._channel: AppChannel | None = None
         self._runner: web.AppRunner | None = None
@@ -109,7 +116,8 @@ class Sidecar:
         components = load_components(
             list(cfg.components_paths), catalogue=self.registry, app_id=cfg.app_id
         )
-        await init_bindings(components, self.registry, self.store)
+        await self._open_metrics()
+        await init_bindings(components, self.registry, self.store, self.metrics)
         await self._open_http()
         await self._open_grpc()
         self.readiness.outbound_ready = True
@@ -137,9 +145,28 @@ class Sidecar:
         console.success(READY_LINE, self._status)
         self.ready.set()
 
+    async def _open_metrics(self) -> None:
+        if self.metrics is None:
+            return
+        from daprlite.observability.server import MetricsServer
+
+        # daprd listens on 0.0.0.0 by default; daprlite keeps every port on loopback.
+        sock = bind_loopback(self.config.metrics_port)
+        self._metrics_server = MetricsServer(self.metrics)
+        await self._metrics_server.start(sock)
+        self.metrics_port = self._metrics_server.port
+
     async def _open_http(self) -> None:
+        outer: tuple[Middleware, ...] = ()
+        if self.metrics is not None:
+            from daprlite.observability.http_server import http_metrics_middleware
+
+            outer = (http_metrics_middleware(self.metrics),)
         app = build_http_app(
-            self.api, max_body_bytes=self.config.max_body_bytes, api_token=self.config.api_token
+            self.api,
+            max_body_bytes=self.config.max_body_bytes,
+            api_token=self.config.api_token,
+            outer=outer,
         )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -154,8 +181,13 @@ class Sidecar:
         # Imported here so that `daprlite --help` does not pay for the generated stubs.
         from daprlite.api.grpc import start_grpc_server
 
+        outer: tuple[Any, ...] = ()
+        if self.metrics is not None:
+            from daprlite.observability.grpc_server import MetricsInterceptor
+
+            outer = (MetricsInterceptor(self.metrics),)
         self._grpc_server, self.grpc_port = await start_grpc_server(
-            self.api, self.config.dapr_grpc_port, self.config.api_token
+            self.api, self.config.dapr_grpc_port, self.config.api_token, outer
         )
 
     async def _start_app(self) -> None:
@@ -184,7 +216,9 @@ class Sidecar:
             await self._unless_app_exits(wait_for_port(address, port, timeout))
         log.info("application discovered on port %d", port)
         self.readiness.app_ready = True
-        await self._unless_app_exits(start_inputs(self.store, self._channel, self.observer))
+        await self._unless_app_exits(
+            start_inputs(self.store, self._channel, self.observer, self.metrics)
+        )
 
     def _open_app_channel(self, port: int) -> AppChannel:
         address, token = self.config.app_channel_address, self.config.app_api_token
@@ -251,6 +285,8 @@ class Sidecar:
             await self._runner.cleanup()
         if self._grpc_server is not None:
             await self._grpc_server.stop(grace=1.0)
+        if self._metrics_server is not None:
+            await self._metrics_server.close()
         for name, binding in self.store.outputs.items():
             try:
                 await binding.close()

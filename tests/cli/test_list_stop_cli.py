@@ -36,14 +36,22 @@ def test_list_has_the_dapr_cli_keys_and_columns(home) -> None:
     entry = new_entry("orders", 3500, 50001, app_port=3000, command="python3 -m orders.service")
     write_entry(entry, home / "runs")
     (row,) = json.loads(CliRunner().invoke(app, ["list", "-o", "json"]).output)
-    assert list(row) == DAPR_KEYS
+    # Dapr's keys in Dapr's order, then daprlite's one addition.
+    assert list(row) == [*DAPR_KEYS, "metricsPort"]
+    assert row["metricsEnabled"] is False and row["metricsPort"] == 0
     assert row["appId"] == "orders" and row["httpPort"] == 3500 and row["appPort"] == 3000
     assert row["command"] == "python3 -m orders.service"
     (as_yaml,) = yaml.safe_load(CliRunner().invoke(app, ["list", "-o", "yaml"]).output)
     assert as_yaml == row
     header, line = CliRunner().invoke(app, ["list"]).output.splitlines()
-    assert header.startswith("APP ID  HTTP PORT  GRPC PORT  APP PORT  COMMAND")
+    assert header.startswith("APP ID  HTTP PORT  GRPC PORT  APP PORT  METRICS PORT  COMMAND")
     assert "python3 -m orders..." in line  # cut at 20 characters, as the dapr CLI does
+
+
+def test_list_shows_the_metrics_port(home) -> None:
+    write_entry(new_entry("orders", 3500, 50001, metrics_port=9123), home / "runs")
+    (row,) = json.loads(CliRunner().invoke(app, ["list", "-o", "json"]).output)
+    assert row["metricsEnabled"] is True and row["metricsPort"] == 9123
 
 
 def test_bad_output_format(home) -> None:

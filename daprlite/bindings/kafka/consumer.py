@@ -13,6 +13,7 @@ import contextvars
 import logging
 import queue
 import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -33,7 +34,7 @@ from daprlite.bindings.kafka.settings import KafkaSettings, reach_timeout
 from daprlite.bindings.kafka.topics import ensure_topics
 from daprlite.components.metadata import MetadataReader
 from daprlite.model.component import Component
-from daprlite.model.contracts import EventHandler, InvokeRequest
+from daprlite.model.contracts import EventHandler, InvokeRequest, StreamLag
 from daprlite.model.errors import ComponentInitError
 from daprlite.model.observer import NO_OBSERVER, Observer
 
@@ -46,6 +47,8 @@ _POLL_SECONDS = 0.1
 _HIGH_WATER = 1000
 _ASSIGN_TIMEOUT = 60.0
 _STOP_GRACE = 5.0
+# How often the poll thread reads the partitions' cached high watermarks (for lag).
+_WATERMARK_SECONDS = 1.0
 
 
 class KafkaInput:
@@ -65,6 +68,8 @@ class KafkaInput:
         self._handled: queue.SimpleQueue[tuple[str, int, int]] = queue.SimpleQueue()
         self._dead_letters: KafkaOutput | None = None
         self._closing = False
+        # (topic, partition) -> high watermark, written by the poll thread, read by lag().
+        self._high: dict[tuple[str, int], int] = {}
 
     @staticmethod
     def check_metadata(component: Component) -> None:
@@ -169,11 +174,15 @@ class KafkaInput:
     def _poll_loop(self) -> None:
         consumer, loop = self._consumer, self._loop
         assert loop is not None
+        watermarks_due = 0.0
         try:
             while not self._stop.is_set():
                 try:
                     self._store_handled()
                     self._flow_control()
+                    if (now := time.monotonic()) >= watermarks_due:
+                        watermarks_due = now + _WATERMARK_SECONDS
+                        self._read_watermarks()
                     messages = _next_batch(consumer)
                 except Exception:
                     # This thread is the binding's only reader: it must outlive any one error.
@@ -207,6 +216,16 @@ class KafkaInput:
             except KafkaException as exc:
                 # Revoked meanwhile: its new owner re-reads from the last commit.
                 log.debug("kafka binding %s: offset not stored: %s", self._component, exc)
+
+    def _read_watermarks(self) -> None:
+        # cached=True answers from what the last fetch told librdkafka: no broker request.
+        for key in list(self._workers):
+            try:
+                high = self._consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
+            except KafkaException:
+                continue  # just revoked: no lag to tell, and never a reason to stall polling
+            if high is not None and high[1] >= 0:
+                self._high[key] = high[1]
 
     def _flow_control(self) -> None:
         # Reads the loop's worker map from this thread: list() copies it in one step under
@@ -326,6 +345,15 @@ class KafkaInput:
                 entry["retrying"] = worker.stall.describe()
             report.append(entry)
         return {"partitions": report}
+
+    def lag(self) -> list[StreamLag]:
+        """Per partition with a worker: high watermark minus the next offset not done with."""
+        report = []
+        for (topic, partition), worker in sorted(self._workers.items()):
+            high, position = self._high.get((topic, partition)), worker.position
+            lag = None if high is None or position is None else max(high - position, 0)
+            report.append(StreamLag(topic, str(partition), lag, worker.stall is not None))
+        return report
 
     async def _retire(self, keys: list[tuple[str, int]]) -> None:
         workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]

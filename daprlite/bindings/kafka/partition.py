@@ -39,6 +39,9 @@ class PartitionWorker:
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set()
+        # The next offset not yet done with, for the lag metric: the first message's offset,
+        # then one past each message handled (accepted, parked or skipped).
+        self.position: int | None = None
         self._task = asyncio.create_task(self._run(), name=f"kafka-{topic}-{partition}")
 
     @property
@@ -52,6 +55,8 @@ class PartitionWorker:
         return self._queue.qsize() + (0 if self._idle.is_set() else 1)
 
     def put(self, message: Any) -> None:
+        if self.position is None:
+            self.position = message.offset()
         self._queue.put_nowait(message)
 
     async def stop(self, grace: float) -> None:
@@ -82,6 +87,7 @@ class PartitionWorker:
             try:
                 if await self._deliver(message):
                     self._store(self.topic, self.partition, message.offset() + 1)
+                self.position = message.offset() + 1
             finally:
                 self._idle.set()
 
