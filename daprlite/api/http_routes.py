@@ -23,12 +23,12 @@ from daprlite.gocompat.headers import canonical_mime_header_key, is_token
 from daprlite.gocompat.json import GoJSONError
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingError
+from daprlite.model.tracing import trace_context
 
 JSON = "application/json"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # daprd leaves only these open without a token, so that orchestrators can probe them.
 _TOKEN_EXEMPT = frozenset({"/v1.0/healthz", "/v1.0/healthz/outbound"})
-_TRACE_HEADERS = ("traceparent", "tracestate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,17 +164,6 @@ def metadata_headers(metadata: Mapping[str, str]) -> tuple[tuple[str, str], ...]
             value = value.replace("\r", " ").replace("\n", " ")
             headers.append((canonical_mime_header_key(name), value))
     return tuple(headers)
-
-
-def trace_context(headers: Mapping[str, str]) -> dict[str, str]:
-    """The request's W3C trace context, lower-case keys; an empty header counts as absent, as
-    Go's `Header.Get` cannot tell the two apart."""
-    context = {}
-    for name in _TRACE_HEADERS:
-        value = headers.get(name)
-        if value:
-            context[name] = value
-    return context
 
 
 def authorize(

@@ -121,6 +121,15 @@ class Tracer(Protocol):
         """Export what is still buffered, then stop."""
 
 
+TRACE_KEYS = ("traceparent", "tracestate")
+
+
+def trace_context(entries: Mapping[str, str]) -> dict[str, str]:
+    """The W3C trace context among `entries` (HTTP headers, record metadata), lower-case keys;
+    an empty value counts as absent, as Go's `Header.Get` cannot tell the two apart."""
+    return {key: value for key in TRACE_KEYS if (value := entries.get(key))}
+
+
 def context_metadata(metadata: Mapping[str, str], context: Mapping[str, str]) -> dict[str, str]:
     """`metadata` with the trace `context` written over it, or the all-zero `traceparent` when
     there is no context and the caller set none (daprd's no-op span)."""

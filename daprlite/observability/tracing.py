@@ -29,6 +29,7 @@ from daprlite.model.tracing import (
     context_metadata,
     format_traceparent,
     parse_traceparent,
+    trace_context,
 )
 from daprlite.observability.tracing_export import span_exporters
 from daprlite.observability.tracing_ring import SpanRing
@@ -91,8 +92,7 @@ class OtelTracer:
         return _OutputSpan(span, api, context)
 
     def input(self, binding: str, app: ApiProtocol, metadata: Mapping[str, str]) -> InputTrace:
-        carried = {k: metadata[k] for k in ("traceparent", "tracestate") if metadata.get(k)}
-        parent = _parent(carried)
+        parent = _parent(trace_context(metadata))
         span = self._tracer.start_span(f"bindings/{binding}", parent, SpanKind.CLIENT)
         if span.is_recording():
             target = f"POST /{binding}" if app == "http" else ON_BINDING_EVENT_METHOD
