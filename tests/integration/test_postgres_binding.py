@@ -20,6 +20,7 @@ from daprlite.model.component import Component
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingInvokeError, ComponentInitError
 from tests.support.postgres import PostgresServer
+from tests.support.wait import eventually
 
 RFC3339_NANO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z")
 GO_DURATION = re.compile(r"(\d+(\.\d+)?(ns|µs|ms|s)|(\d+h)?(\d+m)?\d+(\.\d+)?s)")
@@ -250,7 +251,8 @@ async def test_close_is_permanent_and_repeatable(binding) -> None:
 
 async def test_close_waits_for_the_query_in_flight(binding) -> None:
     slow = asyncio.create_task(query(binding, "SELECT pg_sleep(0.3), 1"))
-    await asyncio.sleep(0.05)  # lets the query reach the server before close is asked
+    # The query holds a pooled connection before close is asked (the pool's own count).
+    await eventually(lambda: binding._pool._busy == 1, "the query to take a connection", timeout=10)
     await binding.invoke(InvokeRequest(b"", {}, "close"))
     assert slow.done() and slow.result() == '[["",1]]'
 
