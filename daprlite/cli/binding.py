@@ -15,9 +15,9 @@ import typer
 
 from daprlite import console
 from daprlite.cli.edge import reported
-from daprlite.cli.runs import live_entries
 from daprlite.model.config import RunConfig, api_token_from_env, default_components_path
 from daprlite.model.errors import ConfigError, DaprliteError, ExitCode, SidecarError
+from daprlite.process.runs import live_entries
 
 binding_app = typer.Typer(name="binding", help="Use output bindings.", no_args_is_help=True)
 

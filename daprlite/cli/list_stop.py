@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from daprlite import console
-from daprlite.cli.runs import RunEntry, live_entries, pid_started_at, runs_dir
 from daprlite.model.config import api_token_from_env
 from daprlite.model.errors import ConfigError, DaprliteError, ExitCode, SidecarError
 from daprlite.multiapp.template import template_path
+from daprlite.process.runs import RunEntry, live_entries, pid_started_at, runs_dir
 
 _COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "METRICS PORT",
             "COMMAND", "AGE", "CREATED",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from daprlite.cli import runs
 from daprlite.multiapp.runner import TemplateRecord
+from daprlite.process import runs
 from daprlite.runtime.sidecar import Sidecar
 
 

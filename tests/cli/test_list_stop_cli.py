@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from daprlite.cli import app
 from daprlite.cli.list_stop import age
-from daprlite.cli.runs import new_entry, write_entry
+from daprlite.process.runs import new_entry, write_entry
 
 DAPR_KEYS = [
     "appId", "httpPort", "grpcPort", "appPort", "metricsEnabled", "command", "age", "created",

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from daprlite.cli.runs import live_entries, new_entry, remove_entry, write_entry
+from daprlite.process.runs import live_entries, new_entry, remove_entry, write_entry
 
 
 def test_an_entry_of_this_process_is_listed_until_removed(tmp_path) -> None:
