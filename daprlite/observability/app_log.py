@@ -6,17 +6,22 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from typing import Any
-
-from daprlite.process.supervisor import LineSink
+from typing import Any, Protocol
 
 LOG_LINES = 1000
 
 
-class AppLog:
-    """A LineSink that passes every line on to `printer` and keeps the last `size` of them."""
+class Lines(Protocol):
+    """Where the app's lines go on to (the process layer's printer; observability does not
+    import it, so the shape is spelled out here)."""
 
-    def __init__(self, printer: LineSink, size: int = LOG_LINES) -> None:
+    def line(self, data: bytes | str) -> None: ...
+
+
+class AppLog:
+    """A line sink that passes every line on to `printer` and keeps the last `size` of them."""
+
+    def __init__(self, printer: Lines, size: int = LOG_LINES) -> None:
         self._printer = printer
         self._lines: deque[tuple[int, float, str]] = deque(maxlen=size)
         self._seq = itertools.count(1)
