@@ -68,7 +68,9 @@ def counts(scrape: Scrape) -> dict[tuple[str, str, str], float]:
     """(component, direction, success) -> calls so far, summed over operations."""
     found: dict[tuple[str, str, str], float] = {}
     for direction in _DIRECTIONS:
-        for s in scrape.named(f"dapr_component_{direction}_binding_count"):
+        # The parser names every counter sample `<family>_total` (OpenMetrics' rule), also
+        # daprd's, which are written without the suffix.
+        for s in scrape.named(f"dapr_component_{direction}_binding_count_total"):
             key = (s.labels.get("component", ""), direction, s.labels.get("success", ""))
             found[key] = found.get(key, 0.0) + s.value
     return found

@@ -15,7 +15,7 @@ _PREFIXES = ("dapr_component_", "daprlite_")
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    name: str
+    name: str  # as the parser names it: a counter's samples always end in `_total`
     labels: Mapping[str, str]
     value: float
 

@@ -72,7 +72,8 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        response = exc
+        exc.headers.update(_SECURITY_HEADERS)
+        raise
     response.headers.update(_SECURITY_HEADERS)
     return response
 
