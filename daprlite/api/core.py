@@ -70,20 +70,22 @@ class DaprAPI:
         try:
             response = await binding.invoke(request)
         except BindingError as exc:
-            self._observed(name, request.operation, started, str(exc))
+            self._observed(name, request, started, str(exc))
             raise
         except Exception as exc:
             # A binding broke its contract (only BindingInvokeError may escape); the client still
             # gets daprd's error shape, and the traceback goes to the log for whoever fixes it.
             log.exception("output binding %s failed unexpectedly", name)
             failure = BindingInvokeError(str(exc) or type(exc).__name__)
-            self._observed(name, request.operation, started, str(failure))
+            self._observed(name, request, started, str(failure))
             raise failure from exc
-        self._observed(name, request.operation, started, None)
+        self._observed(name, request, started, None)
         return response
 
-    def _observed(self, name: str, operation: str, started: float, error: str | None) -> None:
-        self._observer.output_invoked(name, operation, time.perf_counter() - started, error)
+    def _observed(
+        self, name: str, request: InvokeRequest, started: float, error: str | None
+    ) -> None:
+        self._observer.output_invoked(name, request, time.perf_counter() - started, error)
 
     def metadata(self) -> dict[str, Any]:
         """daprd's `GET /v1.0/metadata` document, keys in daprd's order, empty ones omitted."""

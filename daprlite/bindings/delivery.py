@@ -132,7 +132,8 @@ class Deliverer:
             error: str | None = str(exc)
         else:
             error = None
-        self._observer.input_delivered(self._binding, attempt, time.perf_counter() - started, error)
+        seconds = time.perf_counter() - started
+        self._observer.input_delivered(self._binding, event, attempt, seconds, error)
         return error
 
     def _note_failure(self, position: Mapping[str, Any], error: str) -> None:

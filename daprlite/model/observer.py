@@ -7,7 +7,10 @@ default and costs one method call per event.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:  # contracts imports this module (InputBinding.start takes an Observer)
+    from daprlite.model.contracts import BindingEvent, InvokeRequest
 
 # What became of an input message that kept failing: parked on a dead-letter topic, or dropped.
 GiveUp = Literal["dead_lettered", "skipped"]
@@ -15,14 +18,14 @@ GiveUp = Literal["dead_lettered", "skipped"]
 
 class Observer(Protocol):
     def output_invoked(
-        self, binding: str, operation: str, seconds: float, error: str | None
+        self, binding: str, request: InvokeRequest, seconds: float, error: str | None
     ) -> None:
         """One output binding call finished; `error` is None when it succeeded."""
 
     def input_delivered(
-        self, binding: str, attempt: int, seconds: float, error: str | None
+        self, binding: str, event: BindingEvent, attempt: int, seconds: float, error: str | None
     ) -> None:
-        """One delivery attempt of an input event to the app (1 for the first try)."""
+        """One delivery attempt of `event` to the app (1 for the first try)."""
 
     def input_retry(self, binding: str, attempt: int, delay: float) -> None:
         """Attempt `attempt` failed; the next one starts after `delay` seconds."""
@@ -38,12 +41,12 @@ class NoObserver:
     """Observes nothing: the default when metrics and tracing are off."""
 
     def output_invoked(
-        self, binding: str, operation: str, seconds: float, error: str | None
+        self, binding: str, request: InvokeRequest, seconds: float, error: str | None
     ) -> None:
         pass
 
     def input_delivered(
-        self, binding: str, attempt: int, seconds: float, error: str | None
+        self, binding: str, event: BindingEvent, attempt: int, seconds: float, error: str | None
     ) -> None:
         pass
 

@@ -24,6 +24,8 @@ class CompStore:
     components: list[Component] = field(default_factory=list)
     outputs: dict[str, OutputBinding] = field(default_factory=dict)
     inputs: dict[str, InputBinding] = field(default_factory=dict)
+    # Components skipped with `ignoreErrors: true`: {"name", "type", "error"} each.
+    init_errors: list[dict[str, str]] = field(default_factory=list)
 
     def output(self, name: str) -> OutputBinding | None:
         # Exact, case-sensitive lookup, as daprd does.

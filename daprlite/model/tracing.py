@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 # What daprd writes into binding metadata when no trace is active: its no-op span's context.
 ZERO_TRACEPARENT = "00-00000000000000000000000000000000-0000000000000000-00"
@@ -117,6 +117,9 @@ class Tracer(Protocol):
 
     def input(self, binding: str, app: ApiProtocol, metadata: Mapping[str, str]) -> InputTrace: ...
 
+    def recent_spans(self) -> list[dict[str, Any]]:
+        """The finished spans kept in memory (oldest first, as plain values), for a dashboard."""
+
     async def close(self) -> None:
         """Export what is still buffered, then stop."""
 
@@ -209,6 +212,9 @@ class NoTracer:
 
     def input(self, binding: str, app: ApiProtocol, metadata: Mapping[str, str]) -> InputTrace:
         return _UntracedInput(metadata)
+
+    def recent_spans(self) -> list[dict[str, Any]]:
+        return []
 
     async def close(self) -> None:
         pass

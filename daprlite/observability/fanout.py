@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from daprlite.model.contracts import BindingEvent, InvokeRequest
 from daprlite.model.observer import NO_OBSERVER, GiveUp, Observer
 
 
@@ -18,16 +19,16 @@ class FanOut:
         self._observers = tuple(observers)
 
     def output_invoked(
-        self, binding: str, operation: str, seconds: float, error: str | None
+        self, binding: str, request: InvokeRequest, seconds: float, error: str | None
     ) -> None:
         for o in self._observers:
-            o.output_invoked(binding, operation, seconds, error)
+            o.output_invoked(binding, request, seconds, error)
 
     def input_delivered(
-        self, binding: str, attempt: int, seconds: float, error: str | None
+        self, binding: str, event: BindingEvent, attempt: int, seconds: float, error: str | None
     ) -> None:
         for o in self._observers:
-            o.input_delivered(binding, attempt, seconds, error)
+            o.input_delivered(binding, event, attempt, seconds, error)
 
     def input_retry(self, binding: str, attempt: int, delay: float) -> None:
         for o in self._observers:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from daprlite.model.contracts import BindingEvent, EventHandler, ReportsLag
+from daprlite.model.contracts import BindingEvent, EventHandler, InvokeRequest, ReportsLag
 from daprlite.model.observer import GiveUp
 from daprlite.observability.exposition import LATENCY_MS, SIZE_BYTES, Store
 
@@ -139,14 +139,14 @@ class Metrics:
     # --- Observer ------------------------------------------------------------------------
 
     def output_invoked(
-        self, binding: str, operation: str, seconds: float, error: str | None
+        self, binding: str, request: InvokeRequest, seconds: float, error: str | None
     ) -> None:
-        labels = (self.app_id, binding, self.namespace, operation, _success(error))
+        labels = (self.app_id, binding, self.namespace, request.operation, _success(error))
         self.output_count.inc(labels)
         self.output_latency.observe(labels, seconds * 1000.0)
 
     def input_delivered(
-        self, binding: str, attempt: int, seconds: float, error: str | None
+        self, binding: str, event: BindingEvent, attempt: int, seconds: float, error: str | None
     ) -> None:
         # daprd counts each call to the app, so a retried message counts once per attempt.
         labels = (self.app_id, binding, self.namespace, _success(error))

@@ -24,7 +24,6 @@ from daprlite.model.tracing import (
     HttpDetails,
     InputTrace,
     OutputTrace,
-    Tracer,
     TracingSpec,
     context_metadata,
     format_traceparent,
@@ -114,11 +113,6 @@ class OtelTracer:
     async def close(self) -> None:
         # shutdown() flushes the batch processors, which may wait on an exporter's socket.
         await asyncio.get_running_loop().run_in_executor(None, self._provider.shutdown)
-
-
-def recent_spans(tracer: Tracer) -> list[dict[str, Any]]:
-    """The sidecar's most recent finished spans, oldest first (empty when tracing is off)."""
-    return tracer.recent_spans() if isinstance(tracer, OtelTracer) else []
 
 
 def _parent(context: Mapping[str, str]) -> Context | None:

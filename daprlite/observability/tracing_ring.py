@@ -49,4 +49,5 @@ def _plain(span: ReadableSpan) -> dict[str, Any]:
         "status": span.status.status_code.name,
         "statusMessage": span.status.description or "",
         "attributes": dict(span.attributes or {}),
+        "serviceName": str(span.resource.attributes.get("service.name", "")),
     }

@@ -67,6 +67,8 @@ async def init_bindings(
             if not component.ignore_errors:
                 raise
             log.warning("Ignoring error processing component: %s", exc)
+            failure = {"name": component.name, "type": component.type, "error": str(exc)}
+            store.init_errors.append(failure)
             continue
         store.components.append(component)
         if metrics is not None:

@@ -29,8 +29,11 @@ from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.observability.app_log import AppLog
 from daprlite.observability.fanout import combine
+from daprlite.observability.introspection import Introspection
 from daprlite.observability.metrics import Metrics
+from daprlite.observability.tail import MessageTail
 from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
@@ -70,11 +73,20 @@ class Sidecar:
         self.printer = printer or Printer()
         self.store = CompStore()
         self.readiness = Readiness()
-        # Metrics hang on the observer seam; with --enable-metrics=false nothing is recorded.
-        self.metrics = Metrics(config.app_id) if config.serves_metrics else None
-        self.observer = observer = combine(observer, self.metrics or NO_OBSERVER)
         # `tracer`: spans and trace headers (default: as the run's Configuration says).
         self.tracer = tracer if tracer is not None else tracer_for(config)
+        # Metrics and the dashboard's live tail hang on the observer seam; with
+        # --enable-metrics=false there is no observability port and nothing is recorded.
+        self.metrics: Metrics | None = None
+        self.introspection: Introspection | None = None
+        if config.serves_metrics:
+            self.metrics = Metrics(config.app_id)
+            self.introspection = Introspection(
+                config.app_id, self.store, self.tracer, MessageTail(), AppLog(self.printer)
+            )
+            self.introspection.tracing = self.tracer is not NO_TRACER
+            observer = combine(observer, self.metrics, self.introspection.tail)
+        self.observer = observer
         self.api = DaprAPI(
             config, self.store, self.readiness, self.request_stop, observer, self.tracer
         )
@@ -152,7 +164,7 @@ class Sidecar:
 
         # daprd listens on 0.0.0.0 by default; daprlite keeps every port on loopback.
         sock = bind_loopback(self.config.metrics_port)
-        self._metrics_server = MetricsServer(self.metrics)
+        self._metrics_server = MetricsServer(self.metrics, self.introspection)
         await self._metrics_server.start(sock)
         self.metrics_port = self._metrics_server.port
 
@@ -193,7 +205,9 @@ class Sidecar:
     async def _start_app(self) -> None:
         cfg = self.config
         env = self._user_env | cfg.app_env(self.http_port, self.grpc_port)
-        app = AppProcess(list(cfg.command), printer=self.printer, env=env, cwd=cfg.app_dir)
+        # The app's lines also go to the dashboard's log view when there is one.
+        printer = self.introspection.app_log if self.introspection else self.printer
+        app = AppProcess(list(cfg.command), printer=printer, env=env, cwd=cfg.app_dir)
         await app.start()
         # Only a started app is ours to stop: a command that could not start leaves none.
         self.app = app

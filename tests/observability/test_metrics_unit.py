@@ -8,10 +8,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from daprlite.gocompat.floats import format_g
-from daprlite.model.contracts import BindingEvent, StreamLag
+from daprlite.model.contracts import BindingEvent, InvokeRequest, StreamLag
 from daprlite.observability.exposition import LATENCY_MS
 from daprlite.observability.fanout import combine
 from daprlite.observability.metrics import Metrics
+
+CREATE = InvokeRequest(b"", {}, "create")
+EVENT = BindingEvent(b"order", {})
 
 
 def families(metrics: Metrics) -> dict[str, object]:
@@ -35,8 +38,8 @@ def test_nothing_is_written_before_the_first_recording() -> None:
 
 def test_output_call_counts_and_latency_with_daprs_labels() -> None:
     m = Metrics("producer", environ={})
-    m.output_invoked("kafka-binding", "create", 0.0042, None)
-    m.output_invoked("kafka-binding", "create", 0.2, "broker down")
+    m.output_invoked("kafka-binding", CREATE, 0.0042, None)
+    m.output_invoked("kafka-binding", CREATE, 0.2, "broker down")
     text = m.render()
     # Dapr's counter has no _total suffix, and the type line says counter.
     assert "# TYPE dapr_component_output_binding_count counter" in text
@@ -59,10 +62,10 @@ def test_output_call_counts_and_latency_with_daprs_labels() -> None:
 
 def test_each_delivery_attempt_counts_and_retries_stalls_give_ups_are_ours() -> None:
     m = Metrics("consumer", environ={"NAMESPACE": "dev"})
-    m.input_delivered("orders", 1, 0.001, "status 500")
+    m.input_delivered("orders", EVENT, 1, 0.001, "status 500")
     m.input_retry("orders", 1, 0.5)
     m.input_stalled("orders", True)
-    m.input_delivered("orders", 2, 0.001, None)
+    m.input_delivered("orders", EVENT, 2, 0.001, None)
     text = m.render()
     counts = dict(
         (labels["success"], v) for labels, v in samples(text, "dapr_component_input_binding_count")
@@ -153,7 +156,7 @@ async def test_end_to_end_delay_from_the_record_timestamp() -> None:
 def test_fan_out_tells_every_observer() -> None:
     a, b = Metrics("a", environ={}), Metrics("b", environ={})
     both = combine(a, b)
-    both.output_invoked("x", "create", 0.001, None)
+    both.output_invoked("x", CREATE, 0.001, None)
     assert "dapr_component_output_binding_count" in a.render()
     assert "dapr_component_output_binding_count" in b.render()
     assert combine(a) is a

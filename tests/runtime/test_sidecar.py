@@ -14,7 +14,7 @@ import pytest
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import BindingEvent
 from daprlite.model.tracing import NO_TRACER, TracingSpec
-from daprlite.observability.tracing import OtelTracer, recent_spans
+from daprlite.observability.tracing import OtelTracer
 from daprlite.process.printer import Printer
 from daprlite.runtime import sidecar as sidecar_module
 from daprlite.runtime.sidecar import Sidecar
@@ -190,7 +190,7 @@ async def test_a_configuration_with_tracing_gives_the_sidecar_daprds_spans(tmp_p
     finally:
         sidecar.request_stop()
         await asyncio.wait_for(running, 20)
-    spans = recent_spans(sidecar.tracer)
+    spans = sidecar.tracer.recent_spans()
     assert [s["name"] for s in spans] == ["/v1.0/bindings/orders", "bindings/orders"]
     assert {s["parentSpanId"] for s in spans} == {"00f067aa0ba902b7"}
 

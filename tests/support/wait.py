@@ -7,8 +7,9 @@ the event loop between polls so that what is awaited can happen meanwhile.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -30,13 +31,22 @@ def wait_until(
 
 
 async def eventually(
-    condition: Callable[[], T], what: What, *, timeout: float = 30.0, interval: float = 0.02
+    condition: Callable[[], T | Awaitable[T]],
+    what: What,
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.02,
 ) -> T:
-    """`wait_until` for coroutines: the event loop runs between two calls of `condition`."""
+    """`wait_until` for coroutines: the event loop runs between two calls of `condition`,
+    which may itself be a coroutine function (one that asks a server, say)."""
     deadline = _Deadline(what, timeout, interval)
-    while not (value := condition()):  # noqa: ASYNC110 -- polls a condition, with a deadline
+    while not (value := await _result(condition())):  # noqa: ASYNC110 -- polls, with a deadline
         await asyncio.sleep(deadline.pause())
     return value
+
+
+async def _result(value: T | Awaitable[T]) -> T:
+    return await value if inspect.isawaitable(value) else value
 
 
 class _Deadline:

@@ -15,7 +15,7 @@ from daprlite.bindings.cron.binding import CronInput
 from daprlite.bindings.cron.clock import SystemClock
 from daprlite.gocompat.zoneload import local_location
 from daprlite.model.component import Component
-from daprlite.model.contracts import BindingEvent, DeliveryError
+from daprlite.model.contracts import BindingEvent, DeliveryError, InvokeRequest
 from daprlite.model.errors import MetadataError
 from tests.unit.cron_clock import SECOND, START, FakeClock, until
 
@@ -60,12 +60,12 @@ class CountingObserver:
         self.gave_up: list[str] = []
 
     def output_invoked(
-        self, binding: str, operation: str, seconds: float, error: str | None
+        self, binding: str, request: InvokeRequest, seconds: float, error: str | None
     ) -> None:
         pass
 
     def input_delivered(
-        self, binding: str, attempt: int, seconds: float, error: str | None
+        self, binding: str, event: BindingEvent, attempt: int, seconds: float, error: str | None
     ) -> None:
         self.delivered.append((attempt, error))
 

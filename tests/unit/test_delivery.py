@@ -9,7 +9,7 @@ import pytest
 
 from daprlite.bindings.delivery import Deliverer, DeliveryPolicy, Parking
 from daprlite.bindings.retry import RetryPolicy
-from daprlite.model.contracts import BindingEvent, DeliveryError
+from daprlite.model.contracts import BindingEvent, DeliveryError, InvokeRequest
 
 EVENT = BindingEvent(b'{"orderId":1}', {"__offset": "7"})
 QUICK = RetryPolicy(duration=0.001, max_retries=2)
@@ -35,12 +35,12 @@ class Recorder:
     events: list[tuple[Any, ...]] = field(default_factory=list)
 
     def output_invoked(
-        self, binding: str, operation: str, seconds: float, error: str | None
+        self, binding: str, request: InvokeRequest, seconds: float, error: str | None
     ) -> None:
-        self.events.append(("output", binding, operation, error))
+        self.events.append(("output", binding, request.operation, error))
 
     def input_delivered(
-        self, binding: str, attempt: int, seconds: float, error: str | None
+        self, binding: str, event: BindingEvent, attempt: int, seconds: float, error: str | None
     ) -> None:
         assert seconds >= 0
         self.events.append(("delivered", binding, attempt, error is None))

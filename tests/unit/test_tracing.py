@@ -22,7 +22,7 @@ from daprlite.model.tracing import (
     is_valid_traceparent,
     parse_traceparent,
 )
-from daprlite.observability.tracing import OtelTracer, recent_spans
+from daprlite.observability.tracing import OtelTracer
 from tests.api.fakes import FakeOutput
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
@@ -120,7 +120,7 @@ def test_an_output_span_is_a_child_of_the_callers_and_replaces_it_in_metadata() 
     assert metadata["tracestate"] == "a=1" and metadata["k"] == "v"
     assert trace.response_headers() == (("Traceparent", metadata["traceparent"]),)
     trace.end(204, None)
-    [span] = recent_spans(otel)
+    [span] = otel.recent_spans()
     assert span["name"] == "/v1.0/bindings/orders" and span["kind"] == "CLIENT"
     assert span["parentSpanId"] == "b7ad6b7169203331" and span["traceId"] == TRACE
     assert span["attributes"]["db.system"] == "bindings"
@@ -133,7 +133,7 @@ def test_grpc_output_span_name_and_a_callers_traceparent_wins_in_metadata() -> N
     trace = otel.output("orders", "grpc", {"traceparent": PARENT})
     assert dict(trace.metadata({}))["traceparent"] == PARENT  # daprd copies call metadata last
     trace.end(0, None)
-    [span] = recent_spans(otel)
+    [span] = otel.recent_spans()
     assert span["name"] == "/dapr.proto.runtime.v1.Dapr/InvokeBinding"
     assert span["attributes"]["rpc.service"] == "Dapr"
 
@@ -144,7 +144,7 @@ def test_an_input_span_continues_the_records_trace() -> None:
     sent = parse_traceparent(trace.context()["traceparent"])
     assert sent is not None and f"{sent.trace_id:032x}" == TRACE
     trace.end(500, "boom")
-    [span] = recent_spans(otel)
+    [span] = otel.recent_spans()
     assert span["name"] == "bindings/orders" and span["parentSpanId"] == "b7ad6b7169203331"
     assert span["attributes"]["db.connection_string"] == "POST /orders"
     assert span["status"] == "ERROR" and span["statusMessage"] == "Code(500): boom"
@@ -158,21 +158,21 @@ def test_sampling_rate_zero_point_is_off_and_unsampled_roots_still_get_ids() -> 
     # Not sampled (flags 00), but a real context, as daprd's SDK gives it.
     assert parsed is not None and not parsed.sampled
     trace.end(204, None)
-    assert recent_spans(otel) == []  # unsampled spans are not recorded
+    assert otel.recent_spans() == []  # unsampled spans are not recorded
 
 
 def test_a_sampled_parent_is_followed_whatever_the_ratio() -> None:
     otel = tracer(rate=1e-12)
     otel.output("orders", "http", {"traceparent": PARENT}).end(204, None)
-    assert len(recent_spans(otel)) == 1  # ParentBased: the caller's decision wins
+    assert len(otel.recent_spans()) == 1  # ParentBased: the caller's decision wins
 
 
 def test_the_ring_keeps_the_most_recent_spans() -> None:
     otel = tracer(ring=3)
     for name in "abcde":
         otel.output(name, "http", {}).end(204, None)
-    assert [s["name"] for s in recent_spans(otel)] == [f"/v1.0/bindings/{n}" for n in "cde"]
-    assert recent_spans(NO_TRACER) == []
+    assert [s["name"] for s in otel.recent_spans()] == [f"/v1.0/bindings/{n}" for n in "cde"]
+    assert NO_TRACER.recent_spans() == []
 
 
 async def test_the_http_route_answers_with_the_spans_traceparent_and_no_token_in_attributes() -> (
@@ -190,7 +190,7 @@ async def test_the_http_route_answers_with_the_spans_traceparent_and_no_token_in
     assert reply.status == 204
     [request] = binding.requests
     assert dict(reply.headers)["Traceparent"] == request.metadata["traceparent"]
-    [span] = recent_spans(otel)
+    [span] = otel.recent_spans()
     assert span["attributes"]["url.full"] == "http://127.0.0.1:3500/v1.0/bindings/orders"
     assert span["attributes"]["server.port"] == "3500"
     assert span["attributes"]["dapr-app-id"] == "x"

@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import replace
 from typing import Any
 
@@ -49,6 +50,7 @@ _ASSIGN_TIMEOUT = 60.0
 _STOP_GRACE = 5.0
 # How often the poll thread reads the partitions' cached high watermarks (for lag).
 _WATERMARK_SECONDS = 1.0
+_PARKED_KEPT = 20
 
 
 class KafkaInput:
@@ -70,6 +72,8 @@ class KafkaInput:
         self._closing = False
         # (topic, partition) -> high watermark, written by the poll thread, read by lag().
         self._high: dict[tuple[str, int], int] = {}
+        # The last messages parked on the dead-letter topic, for status() (the dashboard).
+        self._parked: deque[dict[str, Any]] = deque(maxlen=_PARKED_KEPT)
 
     @staticmethod
     def check_metadata(component: Component) -> None:
@@ -331,29 +335,51 @@ class KafkaInput:
             "daprlite-origin-offset": str(message.offset()),
         }
         await self._dead_letters.invoke(InvokeRequest(message.value() or b"", headers, "create"))
+        self._parked.append(
+            {
+                "time": time.time(),
+                "deadLetterTopic": self._settings.dead_letter_topic if self._settings else "",
+                "topic": message.topic(),
+                "partition": message.partition(),
+                "offset": message.offset(),
+                "key": headers.get("partitionKey"),
+                "error": error,
+                "attempts": attempts,
+            }
+        )
 
     def status(self) -> dict[str, Any]:
-        """Per assigned partition: messages waiting, and the stalled message if one is."""
+        """Per assigned partition: messages waiting, the next offset not done with (what is
+        or will be committed), the high watermark and the lag between them, and the stalled
+        message if one is; then the messages most recently parked on the dead-letter topic."""
+        group = self._settings.consumer_group if self._settings else ""
         report = []
         for (topic, partition), worker in sorted(self._workers.items()):
             entry: dict[str, Any] = {
                 "topic": topic,
                 "partition": partition,
                 "pending": worker.pending,
+                "group": group,
+                "position": worker.position,
+                "end": self._high.get((topic, partition)),
+                "lag": self._lag((topic, partition), worker),
             }
             if worker.stall is not None:
                 entry["retrying"] = worker.stall.describe()
             report.append(entry)
-        return {"partitions": report}
+        return {"partitions": report, "deadLetters": list(self._parked)}
 
     def lag(self) -> list[StreamLag]:
         """Per partition with a worker: high watermark minus the next offset not done with."""
-        report = []
-        for (topic, partition), worker in sorted(self._workers.items()):
-            high, position = self._high.get((topic, partition)), worker.position
-            lag = None if high is None or position is None else max(high - position, 0)
-            report.append(StreamLag(topic, str(partition), lag, worker.stall is not None))
-        return report
+        return [
+            StreamLag(topic, str(partition), self._lag((topic, partition), worker),
+                      worker.stall is not None)
+            for (topic, partition), worker in sorted(self._workers.items())
+        ]  # fmt: skip
+
+    def _lag(self, key: tuple[str, int], worker: PartitionWorker) -> int | None:
+        high, position = self._high.get(key), worker.position
+        return None if high is None or position is None else max(high - position, 0)
 
     async def _retire(self, keys: list[tuple[str, int]]) -> None:
         workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]
