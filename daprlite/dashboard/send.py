@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from daprlite.dashboard.masking import mask_headers
+from daprlite.model.redaction import masked
 
 BODY_PREVIEW = 4096
 
@@ -57,5 +57,5 @@ def response_view(status: int, body: str, headers: dict[str, str]) -> dict[str, 
         "status": status,
         "body": body[:BODY_PREVIEW],
         "truncated": len(body) > BODY_PREVIEW,
-        "metadata": mask_headers(metadata),
+        "metadata": masked(metadata),
     }

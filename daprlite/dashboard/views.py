@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from daprlite.dashboard.burrow import Status
-from daprlite.dashboard.masking import mask_headers
 from daprlite.dashboard.poller import AppState, PartitionKey
 from daprlite.dashboard.rates import binding_rates, totals_by_component
+from daprlite.model.redaction import masked
 
 _CAPABILITY_DIRECTIONS = {"INPUT_BINDING": "input", "OUTPUT_BINDING": "output"}
 
@@ -208,5 +208,7 @@ def _retrying(retrying: dict[str, Any]) -> dict[str, Any]:
 
 
 def tail_message(message: dict[str, Any]) -> dict[str, Any]:
-    """A tail entry as the page shows it, secret-looking header values masked again."""
-    return dict(message) | {"headers": mask_headers(message.get("headers") or {})}
+    """A tail entry as the page shows it. The sidecar masks secret-looking header values;
+    they are masked again here, in case a sidecar of another version did not."""
+    headers = {str(k): str(v) for k, v in (message.get("headers") or {}).items()}
+    return dict(message) | {"headers": masked(headers)}
