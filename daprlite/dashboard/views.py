@@ -145,11 +145,16 @@ def partitions_view(apps: dict[str, AppState], now: float) -> dict[str, Any]:
                 retrying = p.get("retrying")
                 if retrying:
                     status = Status.STALL
+                position, end = p.get("position"), p.get("end")
+                if position is not None and end is not None:
+                    # The sidecar reads the high watermark once a second; a position past it
+                    # proves the end is at least there.
+                    end = max(end, position)
                 partitions.append(
                     _partition_row(state, key)
                     | {
-                        "position": p.get("position"),
-                        "end": p.get("end"),
+                        "position": position,
+                        "end": end,
                         "lag": p.get("lag"),
                         "pending": p.get("pending"),
                         "status": status.value,
