@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import signal
+import socket
 
 import typer
 
@@ -58,10 +59,7 @@ def _bind_problem(address: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {address}:{port}: {exc.strerror or exc}"
 
 
-async def _serve(sock: object) -> int:
-    import socket
-
-    assert isinstance(sock, socket.socket)
+async def _serve(sock: socket.socket) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
