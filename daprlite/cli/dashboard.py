@@ -30,8 +30,8 @@ def dashboard(
         "127.0.0.1",
         "--address",
         "-a",
-        help="Address to listen on (anything else is reachable "
-        "from other machines: the page can send to your output bindings).",
+        help="Address to listen on. Any but loopback makes the page reachable from other "
+        "machines, and the page can send to your output bindings.",
     ),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warn or error."),
 ) -> None:
