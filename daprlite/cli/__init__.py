@@ -8,6 +8,7 @@ from daprlite import __version__
 from daprlite.cli import binding as binding
 from daprlite.cli import broker as broker
 from daprlite.cli import components as components
+from daprlite.cli import dashboard as dashboard
 from daprlite.cli import list_stop as list_stop
 from daprlite.cli import run as run
 from daprlite.cli.environment import prepare_process
@@ -40,6 +41,7 @@ list_stop.register(app)
 components.register(app)
 broker.register(app)
 binding.register(app)
+dashboard.register(app)
 
 
 def main() -> None:
