@@ -22,6 +22,7 @@ def component_label(component: dict[str, Any]) -> str:
 
 def app_view(state: AppState) -> dict[str, Any]:
     entry, meta = state.sidecar.entry, state.metadata
+    loaded = {c.get("name"): c for c in (state.status or {}).get("components") or []}
     components = [
         {
             "name": c.get("name", ""),
@@ -29,6 +30,8 @@ def app_view(state: AppState) -> dict[str, Any]:
             "version": c.get("version", ""),
             "capabilities": list(c.get("capabilities") or []),
             "label": component_label(c),
+            "scopes": list(loaded.get(c.get("name"), {}).get("scopes") or []),
+            "file": loaded.get(c.get("name"), {}).get("file", ""),
         }
         for c in (meta or {}).get("components") or []
     ]

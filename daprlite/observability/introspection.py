@@ -32,6 +32,11 @@ class Introspection:
     def status(self) -> dict[str, Any]:
         return {
             "appId": self.app_id,
+            # What /v1.0/metadata leaves out: where each component came from and its scopes.
+            "components": [
+                {"name": c.name, "file": c.where(), "scopes": list(c.scopes)}
+                for c in self._store.components
+            ],
             "initErrors": list(self._store.init_errors),
             "inputBindings": self._store.input_status(),
         }

@@ -96,6 +96,9 @@ async def test_tail_spans_and_status_of_a_kafka_binding(kafka_broker, kafka_topi
         await app.stop()
 
     assert report["appId"] == "intro-app" and report["initErrors"] == []
+    [component] = report["components"]
+    assert component["name"] == "orders" and component["scopes"] == []
+    assert component["file"].startswith(str(folder / "kafka.yaml") + ":")
     [binding] = report["inputBindings"]
     [partition] = binding["partitions"]
     assert partition["group"] == f"group-{topic}"
@@ -125,7 +128,23 @@ async def test_tail_spans_and_status_of_a_kafka_binding(kafka_broker, kafka_topi
     assert "dapr_component_output_binding_count" in other  # every other path: the metrics
 
 
-async def test_the_apps_output_is_kept_for_the_log_view(tmp_path):
+BROKEN = """apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: files
+spec:
+  type: bindings.localstorage
+  version: v1
+  ignoreErrors: true
+  metadata:
+  - {{name: rootPath, value: "{root}"}}
+"""
+
+
+async def test_the_apps_output_and_skipped_components_are_kept(tmp_path):
+    not_a_folder = tmp_path / "plain-file"
+    not_a_folder.write_text("x")
+    (tmp_path / "files.yaml").write_text(BROKEN.format(root=not_a_folder))
     script = "import sys; print('first line'); print('second line'); sys.stdout.flush(); input()"
     config = RunConfig(
         app_id="log-app", components_paths=(tmp_path,), command=(sys.executable, "-c", script)
@@ -144,5 +163,10 @@ async def test_the_apps_output_is_kept_for_the_log_view(tmp_path):
                 ]
 
             await eventually(both_lines, "the app's two lines in /daprlite/v1/log")
+            status_url = f"http://127.0.0.1:{sidecar.metrics_port}/daprlite/v1/status"
+            _, text = await get_json(session, status_url)
     finally:
         await sidecar.shutdown()
+    [skipped] = json.loads(text)["initErrors"]
+    assert (skipped["name"], skipped["type"]) == ("files", "bindings.localstorage")
+    assert "files.yaml:10" in skipped["error"] and "not a directory" in skipped["error"]

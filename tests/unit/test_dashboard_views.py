@@ -32,6 +32,7 @@ def status(position: int, lag: int, retrying: dict | None = None) -> dict:
     if retrying:
         partition["retrying"] = retrying
     return {
+        "components": [{"name": "sample-topic", "file": "/c/kafka.yaml:4", "scopes": ["consumer"]}],
         "initErrors": [{"name": "bad", "type": "bindings.kafka", "error": "no brokers"}],
         "inputBindings": [{"name": "sample-topic", "partitions": [partition],
                            "deadLetters": [{"time": 5.0, "deadLetterTopic": "dlq",
@@ -48,6 +49,10 @@ def test_apps_show_components_as_the_seed_reads_them_and_init_errors() -> None:
     assert [c["label"] for c in app["components"]] == [
         "sample-topic (bindings.kafka/v1)",
         "store (state.redis)",
+    ]
+    assert [(c["scopes"], c["file"]) for c in app["components"]] == [
+        (["consumer"], "/c/kafka.yaml:4"),
+        ([], ""),
     ]
     assert app["status"] == "running"
     assert app["initErrors"] == [{"name": "bad", "type": "bindings.kafka", "error": "no brokers"}]

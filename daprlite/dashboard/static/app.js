@@ -113,7 +113,13 @@ function appRow(app, now) {
       el(
         "ul",
         { class: "plain" },
-        app.components.map((c) => el("li", { "data-testid": "component", text: c.label })),
+        app.components.map((c) =>
+          el("li", {
+            "data-testid": "component",
+            title: c.file || null,
+            text: c.scopes.length ? `${c.label} · scopes: ${c.scopes.join(", ")}` : c.label,
+          }),
+        ),
       ),
     ),
     el(
