@@ -361,7 +361,7 @@ class KafkaInput:
                 "pending": worker.pending,
                 "group": group,
                 "position": worker.position,
-                "end": self._high.get((topic, partition)),
+                "end": self._end((topic, partition), worker),
                 "lag": self._lag((topic, partition), worker),
             }
             if worker.stall is not None:
@@ -377,9 +377,17 @@ class KafkaInput:
             for (topic, partition), worker in sorted(self._workers.items())
         ]  # fmt: skip
 
-    def _lag(self, key: tuple[str, int], worker: PartitionWorker) -> int | None:
+    def _end(self, key: tuple[str, int], worker: PartitionWorker) -> int | None:
+        """The partition's end offset as far as we know: the cached high watermark is read
+        once a second, but the end is never below an offset already handed to us."""
         high, position = self._high.get(key), worker.position
-        return None if high is None or position is None else max(high - position, 0)
+        if high is None or position is None:
+            return high
+        return max(high, position)
+
+    def _lag(self, key: tuple[str, int], worker: PartitionWorker) -> int | None:
+        end, position = self._end(key, worker), worker.position
+        return None if end is None or position is None else end - position
 
     async def _retire(self, keys: list[tuple[str, int]]) -> None:
         workers = [w for k in keys if (w := self._workers.pop(k, None)) is not None]
