@@ -45,3 +45,47 @@ def report(findings: Sequence[Finding]) -> None:
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
+
+
+def run_on_kubernetes(run_file: Path, render_only: bool, manifests_dir: Path | None) -> int:
+    """`run -f dapr.yaml -k`: render every manifest, then (without --render-only) apply them."""
+    from daprlite.kubernetes.kubectl import apply, require_kubectl
+    from daprlite.kubernetes.render import render
+    from daprlite.multiapp.template import load_template
+
+    with reported():
+        template = load_template(run_file)
+        kubectl = None if render_only else require_kubectl()
+        rendered = render(template)
+        report(rendered.findings)
+        if errors(rendered.findings):
+            return ExitCode.ERROR
+        if manifests_dir is not None:
+            files = rendered.flat_layout(manifests_dir.absolute())
+        else:
+            files = rendered.cli_layout(template)
+        for path, text in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            console.info(f"wrote {_shown(path)}")
+        for command in rendered.secrets:
+            console.info(f"the components read this Secret; create it in the cluster: {command}")
+        if kubectl is None:
+            return ExitCode.OK
+        # Shared objects first: a sidecar loads its components when its pod starts.
+        shared = [p for p, _ in files if p.name not in ("deployment.yaml", "service.yaml")]
+        per_app = [p for p, _ in files if p not in shared]
+        per_app.sort(key=lambda p: (p.parent, p.name != "service.yaml"))
+        apply(kubectl, shared + per_app)
+        for app in template.apps:
+            app_id = app.config.app_id
+            console.info(f"{app_id}: kubectl logs -l app={app_id} -c {app_id} -f")
+        console.info(f"stop with: dapr stop -f {run_file} -k (or kubectl delete -f each file)")
+    return ExitCode.OK
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
