@@ -73,9 +73,10 @@ def run_on_kubernetes(run_file: Path, render_only: bool, manifests_dir: Path | N
         if kubectl is None:
             return ExitCode.OK
         # Shared objects first: a sidecar loads its components when its pod starts.
-        shared = [p for p, _ in files if p.name not in ("deployment.yaml", "service.yaml")]
-        per_app = [p for p, _ in files if p not in shared]
-        per_app.sort(key=lambda p: (p.parent, p.name != "service.yaml"))
+        # Both layouts keep the order of rendered.manifests.
+        placed = list(zip(rendered.manifests, (path for path, _ in files), strict=True))
+        shared = [path for manifest, path in placed if manifest.app is None]
+        per_app = [path for manifest, path in placed if manifest.app is not None]
         apply(kubectl, shared + per_app)
         for app in template.apps:
             app_id = app.config.app_id
