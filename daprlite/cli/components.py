@@ -69,9 +69,22 @@ def list_components(
 
 
 @components_app.command("validate")
-def validate(paths: list[Path] = _paths_option("-p")) -> None:
+def validate(
+    paths: list[Path] = _paths_option("-p"),
+    kubernetes: bool = typer.Option(
+        False,
+        "--kubernetes",
+        "-k",
+        help="Check them for a Kubernetes cluster with Dapr instead: what its API server would "
+        "refuse (errors), and what would break there (warnings).",
+    ),
+) -> None:
     """Check every component file and report each problem with its file:line: the YAML, then
     each component's metadata as its type reads it (nothing is connected to)."""
+    if kubernetes:
+        from daprlite.cli.kubernetes import validate_for_kubernetes
+
+        raise typer.Exit(validate_for_kubernetes(paths or [default_components_path()]))
     components = _load(paths, None)
     registry = BindingRegistry()
     problems = []

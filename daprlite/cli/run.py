@@ -15,7 +15,7 @@ from daprlite.cli.records import RunRecords
 from daprlite.cli.signals import handle_stop_signals, run_loop
 from daprlite.components.configuration import read_configuration
 from daprlite.model.config import RunConfig
-from daprlite.model.errors import ConfigError
+from daprlite.model.errors import ConfigError, ExitCode
 from daprlite.runtime.sidecar import Sidecar
 
 log = logging.getLogger("daprlite.cli")
@@ -78,7 +78,32 @@ def run(
         "-f",
         help="Multi-App Run: a dapr.yaml run template (or its folder); runs all its apps.",
     ),
+    kubernetes: bool = typer.Option(
+        False,
+        "--kubernetes",
+        "-k",
+        help="With -f: deploy the template's apps to Kubernetes as dapr run -f -k does "
+        "(manifests in each <appDirPath>/.dapr/deploy/, applied with kubectl).",
+    ),
+    render_only: bool = typer.Option(
+        False, "--render-only", help="With -k: write the manifests, apply nothing."
+    ),
+    manifests_dir: Path | None = typer.Option(
+        None,
+        "--manifests-dir",
+        help="With -k: write every manifest into this one folder instead (one kubectl apply -f).",
+    ),
 ) -> None:
+    if kubernetes or render_only or manifests_dir is not None:
+        from daprlite.cli.kubernetes import run_on_kubernetes
+
+        if run_file is None or not kubernetes:
+            console.failure(
+                "--kubernetes needs --run-file, and --render-only/--manifests-dir need "
+                "--kubernetes: daprlite run -f dapr.yaml -k --render-only"
+            )
+            raise typer.Exit(ExitCode.USAGE)
+        raise typer.Exit(run_on_kubernetes(run_file, render_only, manifests_dir))
     with reported(debug=log_level == "debug"):
         if run_file is not None:
             from daprlite.cli.run_template import run_template

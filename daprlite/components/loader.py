@@ -96,6 +96,25 @@ def component_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+def compose_documents(file: Path) -> tuple[list[Node], list[Problem]]:
+    """The YAML documents of `file` as line-aware nodes, and what stopped the reading (a syntax
+    error ends the file: the parser cannot tell where the next document starts)."""
+    roots: list[Node] = []
+    try:
+        text = file.read_text(encoding="utf-8")
+        roots.extend(r for r in yaml.compose_all(text, Loader=_YamlLoader) if r is not None)
+    except (OSError, UnicodeDecodeError) as exc:
+        return roots, [Problem(file, 0, f"cannot read the file: {exc}")]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(part for part in (exc.problem, exc.context) if part)
+        line = mark.line + 1 if mark else 0
+        return roots, [Problem(file, line, f"invalid YAML: {detail}")]
+    except yaml.YAMLError as exc:
+        return roots, [Problem(file, 0, f"invalid YAML: {exc}")]
+    return roots, []
+
+
 class _Session:
     """One load: the components found so far and everything wrong with them."""
 
@@ -109,21 +128,10 @@ class _Session:
 
     def load_file(self, file: Path) -> None:
         self.file, first_problem = file, len(self.problems)
-        try:
-            text = file.read_text(encoding="utf-8")
-            # A syntax error ends the file: the parser cannot tell where the next document starts.
-            for root in yaml.compose_all(text, Loader=_YamlLoader):
-                if root is not None:
-                    self._document(root)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(file, 0, f"cannot read the file: {exc}"))
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            detail = " ".join(part for part in (exc.problem, exc.context) if part)
-            line = mark.line + 1 if mark else 0
-            self.problems.append(Problem(file, line, f"invalid YAML: {detail}"))
-        except yaml.YAMLError as exc:
-            self.problems.append(Problem(file, 0, f"invalid YAML: {exc}"))
+        roots, unreadable = compose_documents(file)
+        for root in roots:
+            self._document(root)
+        self.problems.extend(unreadable)
         # Fields are checked in a fixed order; a reader wants them in the order of the file.
         self.problems[first_problem:] = sorted(self.problems[first_problem:], key=lambda p: p.line)
 

@@ -6,7 +6,8 @@ folder, an app's own paths from its `appDirPath`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,6 +56,10 @@ class TemplateApp:
     app_dir: Path
     app_log: LogDestination = "fileAndConsole"
     daprd_log: LogDestination = "file"
+    # The keys daprlite accepts but does not run with (containerImage, createService,
+    # appHealth*, ...), `common`'s then the app's own: `run -k` turns them into manifests.
+    other_keys: Mapping[str, Any] = field(default_factory=dict)
+    line: int = 0  # where the app starts in the template
 
     @property
     def logs_dir(self) -> Path:
@@ -106,6 +111,7 @@ class _Parser:
         self.base = path.parent
         self.problems: list[Problem] = []
         self._constructor = SafeConstructor()
+        self._common_nodes: dict[str, Node] = {}
 
     def problem(self, node: Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 0
@@ -126,6 +132,7 @@ class _Parser:
         elif not isinstance(self._value(version), int):
             self.problem(version, "'version' must be a number (version: 1)")
         common = self._mapping(top["common"], "'common'") if "common" in top else {}
+        self._common_nodes = common or {}
         shared = self._shared(common or {}, self.base, "common") if common is not None else {}
         apps_node = top.get("apps")
         if not isinstance(apps_node, SequenceNode) or not apps_node.value:
@@ -196,11 +203,14 @@ class _Parser:
                 key = _FIELD_KEYS.get(found.field, found.field)
                 self.problem(nodes.get(key, node), f"{key} {found.message}")
             return None
+        others = {**self._common_nodes, **fields}
         return TemplateApp(
             config,
             app_dir,
             app_log=merged.get("appLogDestination", "fileAndConsole"),
             daprd_log=merged.get("daprdLogDestination", "file"),
+            other_keys={k: self._value(v) for k, v in others.items() if k in _IGNORED},
+            line=node.start_mark.line + 1,
         )
 
     def _shared(self, fields: dict[str, Node], base: Path, where: str) -> dict[str, Any]:
