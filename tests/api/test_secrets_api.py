@@ -194,7 +194,8 @@ async def test_grpc_get_and_bulk(sidecar: Sidecar) -> None:
 @pytest.mark.parametrize(
     ("store", "key", "code", "message"),
     [
-        ("nope", "t", grpc.StatusCode.INVALID_ARGUMENT, "failed finding secret store with key nope"),
+        ("nope", "t", grpc.StatusCode.INVALID_ARGUMENT,
+         "failed finding secret store with key nope"),
         ("vault", "x", grpc.StatusCode.INTERNAL, "failed getting secret with key x from secret "
          "store vault: secret x not found"),
         ("scoped", "kafka-sasl", grpc.StatusCode.PERMISSION_DENIED,

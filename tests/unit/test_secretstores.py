@@ -43,7 +43,7 @@ async def test_single_valued_flattens_every_leaf_with_the_separator(tmp_path: Pa
     assert await store.get_secret("list:1", {}) == {"list:1": "b"}
     assert await store.get_secret("token", {}) == {"token": "t-1"}
     assert store.features() == ()
-    with pytest.raises(SecretStoreError, match="^secret kafka-sasl not found$"):
+    with pytest.raises(SecretStoreError, match=r"^secret kafka-sasl not found$"):
         await store.get_secret("kafka-sasl", {})
 
 
