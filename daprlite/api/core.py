@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from daprlite import DAPR_RUNTIME_COMPAT
 from daprlite.api import errors
 from daprlite.model.config import RunConfig
-from daprlite.model.contracts import InvokeRequest, InvokeResponse
+from daprlite.model.contracts import InvokeRequest, InvokeResponse, Secret, SecretStore
 from daprlite.model.errors import (
     BindingError,
     BindingInvokeError,
     BindingNotFoundError,
+    SecretStoreError,
     UnsupportedOperationError,
 )
 from daprlite.model.observer import NO_OBSERVER, Observer
@@ -86,6 +87,44 @@ class DaprAPI:
         self, name: str, request: InvokeRequest, started: float, error: str | None
     ) -> None:
         self._observer.output_invoked(name, request, time.perf_counter() - started, error)
+
+    async def get_secret(self, store_name: str, key: str, metadata: Mapping[str, str]) -> Secret:
+        """One secret of a store, checked in daprd's order. Raises APIError."""
+        secrets = self._secret_store(store_name)
+        if not self._secret_allowed(store_name, key):
+            raise errors.secret_permission_denied(key, store_name)
+        try:
+            return await secrets.get_secret(key, metadata)
+        except SecretStoreError as exc:
+            raise errors.secret_get(key, store_name, str(exc)) from None
+
+    async def bulk_get_secret(
+        self, store_name: str, metadata: Mapping[str, str]
+    ) -> dict[str, Secret]:
+        """Every secret of a store that the store's scope allows. Raises APIError."""
+        secrets = self._secret_store(store_name)
+        try:
+            found = await secrets.bulk_get_secret(metadata)
+        except SecretStoreError as exc:
+            raise errors.bulk_secret_get(store_name, str(exc)) from None
+        return {
+            name: secret for name, secret in found.items() if self._secret_allowed(store_name, name)
+        }
+
+    def _secret_store(self, name: str) -> SecretStore:
+        if not self.store.secret_stores:
+            raise errors.secret_stores_not_configured()
+        secrets = self.store.secret_store(name)
+        if secrets is None:
+            raise errors.secret_store_not_found(name)
+        return secrets
+
+    def _secret_allowed(self, store_name: str, key: str) -> bool:
+        # The last scope given for a store is the one daprd keeps; without one, all is allowed.
+        scope = next(
+            (s for s in reversed(self.config.secret_scopes) if s.store_name == store_name), None
+        )
+        return scope is None or scope.allows(key)
 
     def metadata(self) -> dict[str, Any]:
         """daprd's `GET /v1.0/metadata` document, keys in daprd's order, empty ones omitted."""

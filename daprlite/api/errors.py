@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from daprlite.gocompat.json import encode
+from daprlite.gocompat.strconv import quote as go_quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,8 @@ class APIError(Exception):
     http_status: int
     error_code: str
     message: str
+    # The google.rpc code daprd's gRPC API answers with (13: INTERNAL).
+    grpc_code: int = 13
 
     def __str__(self) -> str:
         return f"{self.error_code}: {self.message}"
@@ -73,8 +76,58 @@ def api_not_implemented(method: str, path: str) -> APIError:
     return APIError(
         404,
         "ERR_API_UNIMPLEMENTED",
-        f"daprlite does not implement {method} {path}: only the bindings, metadata, health and "
-        "shutdown APIs are available",
+        f"daprlite does not implement {method} {path}: only the bindings, secrets, metadata, "
+        "health and shutdown APIs are available",
+    )
+
+
+# google.rpc codes daprd's secrets API answers with.
+_INVALID_ARGUMENT, _FAILED_PRECONDITION, _PERMISSION_DENIED, _INTERNAL = 3, 9, 7, 13
+
+
+def secret_stores_not_configured() -> APIError:
+    return APIError(
+        500,
+        "ERR_SECRET_STORES_NOT_CONFIGURED",
+        "secret store is not configured",
+        _FAILED_PRECONDITION,
+    )
+
+
+def secret_store_not_found(store: str) -> APIError:
+    # daprd answers 401 here, not 404.
+    return APIError(
+        401,
+        "ERR_SECRET_STORE_NOT_FOUND",
+        f"failed finding secret store with key {store}",
+        _INVALID_ARGUMENT,
+    )
+
+
+def secret_permission_denied(key: str, store: str) -> APIError:
+    return APIError(
+        403,
+        "ERR_PERMISSION_DENIED",
+        f"access denied by policy to get {go_quote(key)} from {go_quote(store)}",
+        _PERMISSION_DENIED,
+    )
+
+
+def secret_get(key: str, store: str, detail: str) -> APIError:
+    return APIError(
+        500,
+        "ERR_SECRET_GET",
+        f"failed getting secret with key {key} from secret store {store}: {detail}",
+        _INTERNAL,
+    )
+
+
+def bulk_secret_get(store: str, detail: str) -> APIError:
+    return APIError(
+        500,
+        "ERR_SECRET_GET",
+        f"failed getting secrets from secret store {store}: {detail}",
+        _INTERNAL,
     )
 
 

@@ -1,6 +1,7 @@
 """The Dapr gRPC API (`dapr.proto.runtime.v1.Dapr`) over api/core, on the official SDK's stubs.
 
-Bindings RPCs are served; every other RPC of the service answers UNIMPLEMENTED by name.
+Bindings and secrets RPCs are served; every other RPC of the service answers UNIMPLEMENTED by
+name.
 """
 
 from __future__ import annotations
@@ -11,19 +12,28 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import grpc
-from dapr.proto.runtime.v1 import binding_pb2, dapr_pb2_grpc, metadata_pb2
+from dapr.proto.runtime.v1 import binding_pb2, dapr_pb2_grpc, metadata_pb2, secret_pb2
 from google.protobuf import any_pb2, empty_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from daprlite.api.core import DaprAPI
+from daprlite.api.errors import APIError
 from daprlite.api.grpc_auth import TokenInterceptor
 from daprlite.model.contracts import InvokeRequest
 from daprlite.model.errors import BindingError, ConfigError
 
 log = logging.getLogger("daprlite.api.grpc")
 
-_SERVED = ("InvokeBinding", "GetMetadata", "SetMetadata", "Shutdown")
+_SERVED = (
+    "InvokeBinding",
+    "GetSecret",
+    "GetBulkSecret",
+    "GetMetadata",
+    "SetMetadata",
+    "Shutdown",
+)
+_STATUS_CODES = {code.value[0]: code for code in grpc.StatusCode}
 _HEADER_NAME = re.compile(r"^[0-9a-z_.\-]+$")
 _HEADER_VALUE = re.compile(r"^[ -~]*$")
 
@@ -65,6 +75,29 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
             data=response.data, metadata=dict(response.metadata)
         )
 
+    async def GetSecret(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            secret = await self._api.get_secret(
+                request.store_name, request.key, dict(request.metadata)
+            )
+        except APIError as exc:
+            await _abort_plain(context, exc)
+            raise AssertionError("unreachable") from exc  # abort() always raises
+        return secret_pb2.GetSecretResponse(data=dict(secret))
+
+    async def GetBulkSecret(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            secrets = await self._api.bulk_get_secret(request.store_name, dict(request.metadata))
+        except APIError as exc:
+            await _abort_plain(context, exc)
+            raise AssertionError("unreachable") from exc
+        return secret_pb2.GetBulkSecretResponse(
+            data={
+                name: secret_pb2.SecretResponse(secrets=dict(secret))
+                for name, secret in secrets.items()
+            }
+        )
+
     async def GetMetadata(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         return metadata_response(self._api.metadata())
 
@@ -82,7 +115,7 @@ def _unimplemented(rpc: str) -> Callable[..., Awaitable[Any]]:
     async def refuse(self: DaprServicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
         await context.abort(
             grpc.StatusCode.UNIMPLEMENTED,
-            f"daprlite does not implement {rpc}: it serves the Dapr bindings API only "
+            f"daprlite does not implement {rpc}: it serves the Dapr bindings and secrets APIs only "
             f"({', '.join(_SERVED)})",
         )
 
@@ -140,6 +173,11 @@ def metadata_response(document: dict[str, Any]) -> Any:
             runtime_status=metadata_pb2.ActorRuntime.DISABLED, host_ready=False
         ),
     )
+
+
+async def _abort_plain(context: grpc.aio.ServicerContext, error: APIError) -> None:
+    """Abort with the code and message alone: daprd's secrets errors carry no details."""
+    await context.abort(_STATUS_CODES.get(error.grpc_code, grpc.StatusCode.INTERNAL), error.message)
 
 
 async def _abort(context: grpc.aio.ServicerContext, code: int, message: str, reason: str) -> None:

@@ -1,4 +1,5 @@
-"""The Dapr HTTP API on aiohttp: bindings, metadata, health and shutdown routes over api/core.
+"""The Dapr HTTP API on aiohttp: bindings, secrets, metadata, health and shutdown routes over
+api/core.
 
 A thin adapter: daprd's rules live in api/http_routes; handlers read the request, call them or
 DaprAPI, and write the answer. Every failure leaves as Dapr's error JSON.
@@ -25,11 +26,13 @@ log = logging.getLogger("daprlite.api.http")
 _API = web.AppKey("dapr_api", DaprAPI)
 _MAX_BODY = web.AppKey("max_body_bytes", int)
 _BINDINGS = "/v1.0/bindings/"
+_SECRETS = "/v1.0/secrets/"
 # One path segment, whatever it holds: aiohttp's plain `{name}` refuses `{` and `}`, which
 # daprd's router takes as part of a name. Handlers read the segment from the raw target.
 _SEGMENT = "{segment:[^/]+}"
+_KEY = "{key:[^/]+}"
 # Route groups daprlite serves; any other /v1.0/<group>/... is a Dapr API it does not have.
-_SERVED_GROUPS = frozenset({"bindings", "healthz", "metadata", "shutdown"})
+_SERVED_GROUPS = frozenset({"bindings", "healthz", "metadata", "secrets", "shutdown"})
 _API_PATH = re.compile(r"^/v1\.0(?:-alpha1|-beta1)?/([^/]+)")
 
 
@@ -55,6 +58,10 @@ def build_http_app(
         # daprd strips one trailing slash before routing.
         router.add_route(method, _BINDINGS + _SEGMENT, _invoke_binding)
         router.add_route(method, _BINDINGS + _SEGMENT + "/", _invoke_binding)
+    # daprd's router tries `bulk` before `{key}`: a secret named "bulk" cannot be read alone.
+    for tail in ("", "/"):
+        router.add_get(_SECRETS + _SEGMENT + "/bulk" + tail, _bulk_get_secret, allow_head=False)
+        router.add_get(_SECRETS + _SEGMENT + "/" + _KEY + tail, _get_secret, allow_head=False)
     router.add_get("/v1.0/healthz", _healthz, allow_head=False)
     router.add_get("/v1.0/healthz/outbound", _outbound_healthz, allow_head=False)
     router.add_get("/v1.0/metadata", _get_metadata, allow_head=False)
@@ -79,6 +86,20 @@ async def _invoke_binding(request: web.Request) -> web.StreamResponse:
         reader.truncated,
         request.headers,
         request.method,
+    )
+    return _response(reply)
+
+
+async def _get_secret(request: web.Request) -> web.StreamResponse:
+    reply = await routes.get_secret(
+        request.app[_API], request.raw_path, request.rel_url.raw_query_string
+    )
+    return _response(reply)
+
+
+async def _bulk_get_secret(request: web.Request) -> web.StreamResponse:
+    reply = await routes.bulk_get_secret(
+        request.app[_API], request.raw_path, request.rel_url.raw_query_string
     )
     return _response(reply)
 

@@ -1,4 +1,5 @@
-"""daprd's HTTP rules for the bindings route, the API token and path cleaning, without a server.
+"""daprd's HTTP rules for the bindings and secrets routes, the API token and path cleaning,
+without a server.
 
 An HTTP adapter hands over what it read (raw request target, limited body, headers) and writes
 the Reply back as it is, so every server gives the same answers. Headers are looked up by
@@ -20,7 +21,7 @@ from daprlite.api.binding_request import decode_output_binding_request
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
 from daprlite.gocompat.headers import canonical_mime_header_key, is_token
-from daprlite.gocompat.json import GoJSONError
+from daprlite.gocompat.json import GoJSONError, encode
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingError
 from daprlite.model.tracing import trace_context
@@ -166,6 +167,59 @@ def metadata_headers(metadata: Mapping[str, str]) -> tuple[tuple[str, str], ...]
     return tuple(headers)
 
 
+async def get_secret(api: DaprAPI, raw_target: str, raw_query: str) -> Reply:
+    """`GET /v1.0/secrets/{store}/{key}`: the secret's keys and values as a JSON object."""
+    try:
+        raw_store, raw_key = path_segments(raw_target)[-2:]
+        store = query_unescape(raw_store, "secretStoreName")
+        key = query_unescape(raw_key, "key")
+    except PlainError as exc:
+        return exc.reply()
+    try:
+        secret = await api.get_secret(store, key, metadata_query(raw_query))
+    except APIError as exc:
+        return error_reply(exc)
+    return json_reply(dict(secret))
+
+
+async def bulk_get_secret(api: DaprAPI, raw_target: str, raw_query: str) -> Reply:
+    """`GET /v1.0/secrets/{store}/bulk`: every secret the store gives out, by name."""
+    try:
+        store = query_unescape(path_segments(raw_target)[-2], "secretStoreName")
+    except PlainError as exc:
+        return exc.reply()
+    try:
+        secrets = await api.bulk_get_secret(store, metadata_query(raw_query))
+    except APIError as exc:
+        return error_reply(exc)
+    return json_reply({name: dict(secret) for name, secret in secrets.items()})
+
+
+def json_reply(value: object) -> Reply:
+    """Go's json.Encoder output (sorted keys, HTML-safe, a newline at the end), as daprd sends
+    a handler's plain (non-proto) result."""
+    return Reply(200, body=encode(value) + b"\n", content_type=JSON)
+
+
+def metadata_query(raw_query: str) -> dict[str, str]:
+    """The `metadata.<key>=<value>` query parameters, prefix dropped, first value kept.
+
+    Go's url.ParseQuery drops a pair holding `;` or a bad escape rather than failing.
+    """
+    found: dict[str, str] = {}
+    for pair in raw_query.split("&"):
+        if not pair or ";" in pair:
+            continue
+        raw_name, _, raw_value = pair.partition("=")
+        try:
+            name, value = query_unescape(raw_name, ""), query_unescape(raw_value, "")
+        except PlainError:
+            continue
+        if name.startswith("metadata.") and name[9:] not in found:
+            found[name[9:]] = value
+    return found
+
+
 def authorize(
     method: str, path: str, headers: Mapping[str, str], token: str | None
 ) -> Reply | None:
@@ -197,11 +251,16 @@ def route_parameter(raw_target: str, parameter: str) -> str:
 
 def last_segment(raw_target: str) -> str:
     """The last path segment as the client sent it: %2F must stay an escape, not a separator."""
+    return path_segments(raw_target)[-1]
+
+
+def path_segments(raw_target: str) -> list[str]:
+    """The path's segments as the client sent them (one trailing slash dropped, as daprd does)."""
     path = raw_target.split("?", 1)[0]
     if not path.startswith("/"):  # absolute form, `http://host/path`: drop scheme and host
         _, _, rest = path.partition("//")
         path = "/" + rest.partition("/")[2]
-    return path.removesuffix("/").rsplit("/", 1)[-1]
+    return path.removesuffix("/").split("/")
 
 
 def query_unescape(raw: str, parameter: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from daprlite.components.loader import load_components
 from daprlite.model.component import Component
 from daprlite.model.config import default_components_path
 from daprlite.model.errors import ComponentError, ExitCode
+from daprlite.secretstores.registry import SecretStoreRegistry
 
 _COLUMNS = ("NAME", "TYPE", "VERSION", "SCOPES", "FILE")
 _FORMATS = ("table", "json", "yaml")
@@ -53,7 +55,7 @@ def list_components(
     ),
     output: str = typer.Option("table", "--output", "-o", help="table, json or yaml."),
 ) -> None:
-    """Show the binding components daprlite would load."""
+    """Show the binding and secret store components daprlite would load."""
     if output not in _FORMATS:
         console.failure(f"--output must be one of {', '.join(_FORMATS)}, not {output!r}")
         raise typer.Exit(ExitCode.USAGE)
@@ -89,8 +91,10 @@ def validate(
     registry = BindingRegistry()
     problems = []
     for component in components:
+        if component.category != "bindings":
+            continue
         try:
-            registry.check(component)
+            registry.check(_unresolved(component))
         except ComponentError as exc:
             text = str(exc)
             # A MetadataError names its line already; an init-style error gets the component's.
@@ -108,9 +112,25 @@ def validate(
 def _load(paths: list[Path] | None, app_id: str | None) -> list[Component]:
     with reported():
         components = load_components(
-            paths or [default_components_path()], catalogue=BindingRegistry(), app_id=app_id
+            paths or [default_components_path()],
+            catalogue=BindingRegistry(),
+            app_id=app_id,
+            secret_stores=SecretStoreRegistry(),
         )
     return components
+
+
+def _unresolved(component: Component) -> Component:
+    """`component` as its type would see it with its secrets filled in: a stand-in value for
+    each secretKeyRef, so that a required field read from a secret store counts as given."""
+    if not component.secret_refs:
+        return component
+    metadata = dict(component.metadata)
+    for key in component.secret_refs:
+        metadata[key] = metadata[key] or "secret-from-store"
+    return dataclasses.replace(
+        component, metadata=metadata, from_secrets=frozenset(component.secret_refs)
+    )
 
 
 def _as_dict(component: Component) -> dict[str, Any]:

@@ -156,6 +156,7 @@ def _build_config(
         config_file=config_file,
         tracing=dapr_config.tracing if dapr_config else None,
         metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
+        secret_scopes=dapr_config.secret_scopes if dapr_config else (),
         enable_metrics=enable_metrics,
         metrics_port=metrics_port,
     )

@@ -1,5 +1,6 @@
 """Reads a Dapr `Configuration` file (`--config`, `configFilePath`): the parts daprlite acts on,
-`spec.tracing` and `spec.metrics.enabled`, each bad value told at file:line, all at once.
+`spec.tracing`, `spec.metrics.enabled` and `spec.secrets.scopes`, each bad value told at
+file:line, all at once.
 
 Every other field (accessControl, mtls, features, ...) is accepted and has no effect, so a file
 written for daprd works unchanged; each one is named at debug level.
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from daprlite.model.errors import ConfigError, Problem
+from daprlite.model.secret_scope import SecretScope
 from daprlite.model.tracing import DEFAULT_SAMPLING_RATE, TracingSpec
 
 try:  # the same loader as the component files: nodes keep their line numbers
@@ -41,6 +43,7 @@ class DaprConfiguration:
     file: Path
     tracing: TracingSpec | None = None  # None: the file has no spec.tracing
     metrics_enabled: bool | None = None  # None: the file has no spec.metrics.enabled
+    secret_scopes: tuple[SecretScope, ...] = ()
 
 
 class ConfigurationError(ConfigError):
@@ -93,11 +96,45 @@ class _Reader:
         spec = self.mapping(top.get("spec"), "spec") if "spec" in top else {}
         if spec is None:
             return None
-        for key in spec.keys() - {"tracing", "metrics"}:
+        for key in spec.keys() - {"tracing", "metrics", "secrets"}:
             log.debug("%s:%d: spec.%s has no effect in daprlite", self.file, _line(spec[key]), key)
         tracing = self.tracing(spec["tracing"]) if "tracing" in spec else None
         metrics = self.metrics(spec["metrics"]) if "metrics" in spec else None
-        return DaprConfiguration(self.file, tracing, metrics)
+        scopes = self.secret_scopes(spec["secrets"]) if "secrets" in spec else ()
+        return DaprConfiguration(self.file, tracing, metrics, scopes)
+
+    def secret_scopes(self, node: Node) -> tuple[SecretScope, ...]:
+        """`spec.secrets.scopes`: per store, which secrets the secrets API may give out."""
+        fields = self.mapping(node, "spec.secrets")
+        listed = fields.get("scopes") if fields else None
+        if listed is None or _is_null(listed):
+            return ()
+        if not isinstance(listed, SequenceNode):
+            self.problem(listed, "spec.secrets.scopes must be a list")
+            return ()
+        scopes = []
+        for item in listed.value:
+            entry = self.mapping(item, "spec.secrets.scopes[]")
+            if entry is None:
+                continue
+            store = self.string(entry.get("storeName"), "secrets.scopes[].storeName")
+            access = self.string(entry.get("defaultAccess"), "secrets.scopes[].defaultAccess")
+            if access and access.lower() not in ("allow", "deny"):
+                self.problem(entry["defaultAccess"], "defaultAccess must be allow or deny")
+            allowed = self.names(entry.get("allowedSecrets"), "allowedSecrets")
+            denied = self.names(entry.get("deniedSecrets"), "deniedSecrets")
+            scopes.append(SecretScope(store, access or "allow", allowed, denied))
+        return tuple(scopes)
+
+    def names(self, node: Node | None, label: str) -> tuple[str, ...]:
+        if node is None or _is_null(node):
+            return ()
+        if not isinstance(node, SequenceNode) or not all(
+            isinstance(item, ScalarNode) for item in node.value
+        ):
+            self.problem(node, f"secrets.scopes[].{label} must be a list of secret names")
+            return ()
+        return tuple(str(item.value) for item in node.value)
 
     def tracing(self, node: Node) -> TracingSpec | None:
         fields = self.mapping(node, "spec.tracing")

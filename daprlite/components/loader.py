@@ -1,4 +1,5 @@
-"""Reads component YAML files the way daprd does in standalone mode.
+"""Reads component YAML files the way daprd does in standalone mode: bindings, and secret stores
+when the caller has a catalogue of them; `secretKeyRef`s are kept for the runtime to resolve.
 
 Every problem in every file is collected with its file:line and raised at once.
 """
@@ -17,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from daprlite.components.metadata import yaml_value_text
 from daprlite.gocompat.duration import parse_duration
-from daprlite.model.component import Component
+from daprlite.model.component import Component, SecretKeyRef
 from daprlite.model.contracts import TypeCatalogue
 from daprlite.model.errors import ComponentLoadError, ConfigError, Problem
 
@@ -48,21 +49,26 @@ def load_components(
     catalogue: TypeCatalogue,
     app_id: str | None = None,
     environ: Mapping[str, str] | None = None,
+    secret_stores: TypeCatalogue | None = None,
 ) -> list[Component]:
-    """Binding components from `paths` (folders, non-recursive, or single files), in order.
+    """Binding components from `paths` (folders, non-recursive, or single files), in order, and
+    the secret store components too when `secret_stores` is given (else they are skipped).
 
     With `app_id`, components scoped to other apps are dropped and `{appID}`/`{namespace}`
     are filled in; without it they are left as written. `environ` defaults to os.environ.
     """
-    session = _Session(catalogue, app_id, os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    session = _Session(catalogue, app_id, env, secret_stores)
     for file in component_files(paths):
         session.load_file(file)
     if session.problems:
-        hint = ""
+        hints = []
         if session.unknown_type:
-            supported = ", ".join(session.catalogue.supported_types())
-            hint = f"supported binding types: {supported}"
-        raise ComponentLoadError(session.problems, hint=hint)
+            hints.append(f"supported binding types: {', '.join(catalogue.supported_types())}")
+        if session.unknown_store and secret_stores is not None:
+            supported = ", ".join(secret_stores.supported_types())
+            hints.append(f"supported secret store types: {supported}")
+        raise ComponentLoadError(session.problems, hint="\n  ".join(hints))
     if app_id is None:
         return session.components
     kept: list[Component] = []
@@ -118,11 +124,18 @@ def compose_documents(file: Path) -> tuple[list[Node], list[Problem]]:
 class _Session:
     """One load: the components found so far and everything wrong with them."""
 
-    def __init__(self, catalogue: TypeCatalogue, app_id: str | None, env: Mapping[str, str]):
+    def __init__(
+        self,
+        catalogue: TypeCatalogue,
+        app_id: str | None,
+        env: Mapping[str, str],
+        secret_stores: TypeCatalogue | None,
+    ) -> None:
         self.catalogue, self.app_id, self.env = catalogue, app_id, env
+        self.secret_stores = secret_stores
         self.problems: list[Problem] = []
         self.components: list[Component] = []
-        self.unknown_type = False
+        self.unknown_type = self.unknown_store = False
         self.file = Path()
         self._seen: dict[str, str] = {}  # name → file:line of its first definition
 
@@ -151,14 +164,16 @@ class _Session:
             return
         name = self._name(meta)
         type_ = self._text(spec, "type", "spec.type", "bindings.kafka") if spec else None
-        if spec is None or type_ is None or not self._is_binding(spec["type"], type_, name):
+        catalogue = self._catalogue_for(spec["type"], type_, name) if spec and type_ else None
+        if spec is None or type_ is None or catalogue is None:
             return
-        version = self._version(spec, type_)
+        version = self._version(spec, type_, catalogue)
         before = len(self.problems)
         ignore_errors = self._ignore_errors(spec.get("ignoreErrors"))
         init_timeout = self._init_timeout(spec.get("initTimeout"))
         scopes = self._scopes(top.get("scopes"))
-        metadata, lines = self._metadata(spec.get("metadata"))
+        metadata, lines, refs = self._metadata(spec.get("metadata"))
+        secret_store = self._secret_store(top.get("auth"))
         if name is None or version is None or len(self.problems) > before:
             return
         self.components.append(
@@ -173,6 +188,8 @@ class _Session:
                 ignore_errors=ignore_errors,
                 init_timeout_seconds=init_timeout,
                 metadata_lines=lines,
+                secret_refs=refs,
+                secret_store=secret_store,
             )
         )
 
@@ -191,25 +208,33 @@ class _Session:
         self._seen[name] = f"{self.file}:{_line(node)}"
         return name
 
-    def _is_binding(self, node: Node, type_: str, name: str | None) -> bool:
+    def _catalogue_for(self, node: Node, type_: str, name: str | None) -> TypeCatalogue | None:
+        """The catalogue that knows `type_`, or None when the component is not loaded."""
         category = type_.split(".", 1)[0].lower() if "." in type_ else ""
         if category not in DAPR_CATEGORIES:
             self._problem(node, f"spec.type {type_!r} is not <category>.<name> (bindings.kafka)")
-            return False
+            return None
+        if category == "secretstores" and self.secret_stores is not None:
+            if type_.lower() not in self.secret_stores.supported_types():
+                self._problem(node, f"unknown secret store type {type_}")
+                self.unknown_store = True
+                return None
+            return self.secret_stores
         if category != "bindings":
             where = f"{self.file}:{_line(node)}"
-            log.warning("%s: %s (%s) skipped: daprlite runs bindings only", where, name, type_)
-            return False
+            runs = "bindings and secret stores" if self.secret_stores else "bindings"
+            log.warning("%s: %s (%s) skipped: daprlite runs %s only", where, name, type_, runs)
+            return None
         if type_.lower() not in self.catalogue.supported_types():
             self._problem(node, f"unknown binding type {type_}")
             self.unknown_type = True
-            return False
-        return True
+            return None
+        return self.catalogue
 
-    def _version(self, spec: _Map, type_: str) -> str | None:
+    def _version(self, spec: _Map, type_: str, catalogue: TypeCatalogue) -> str | None:
         # daprd reads a missing version as v1; daprlite asks for it so the file says what it means.
         version = self._text(spec, "version", "spec.version", "v1")
-        if version is not None and not self.catalogue.supports(type_, version):
+        if version is not None and not catalogue.supports(type_, version):
             self._problem(spec["version"], f"version {version} of {type_} is not supported; use v1")
             return None
         return version
@@ -240,31 +265,75 @@ class _Session:
             return ()
         return tuple(str(item.value) for item in node.value)
 
-    def _metadata(self, node: Node | None) -> tuple[dict[str, str], dict[str, int]]:
+    def _metadata(
+        self, node: Node | None
+    ) -> tuple[dict[str, str], dict[str, int], dict[str, SecretKeyRef]]:
+        """Each entry's value, line and unresolved secretKeyRef, in daprd's order of precedence:
+        an `envRef` is read only when there is no `value` (`value: ""` counts as one) and then
+        wins over a `secretKeyRef`; a secret found later replaces the `value`."""
         values: dict[str, str] = {}
         lines: dict[str, int] = {}
+        refs: dict[str, SecretKeyRef] = {}
         if node is not None and not _is_null(node) and not isinstance(node, SequenceNode):
             self._problem(node, "spec.metadata must be a list of name/value entries")
-            return values, lines
+            return values, lines, refs
         for item in node.value if isinstance(node, SequenceNode) else []:
             fields = _Map(item)
             key = self._text(fields, "name", "spec.metadata[].name", "brokers")
             if key is None:
                 continue
-            if (ref := fields.get("secretKeyRef")) is not None and not _is_null(ref):
-                self._problem(
-                    ref,
-                    f"metadata {key}: secretKeyRef needs a secret store, and daprlite has "
-                    "none yet; use value or envRef",
-                )
-                continue
-            source = fields.get("value", item)
-            value = self._value(source) if "value" in fields else ""
-            if not value and (env_ref := fields.get("envRef")) is not None:
-                source, value = env_ref, self._env_ref(key, env_ref)
+            refs.pop(key, None)  # a later entry of the same name replaces the earlier one
+            has_value = "value" in fields and not _is_null(fields["value"])
+            env_ref = _plain(fields.get("envRef"))
+            source = fields["value"] if has_value else item
+            value = self._value(source) if has_value else ""
+            if not has_value and env_ref:
+                source, value = fields["envRef"], self._env_ref(key, fields["envRef"])
+            elif (ref := self._secret_key_ref(key, fields.get("secretKeyRef"))) is not None:
+                refs[key] = ref
+                if not has_value:
+                    source = fields["secretKeyRef"]
             values[key] = self._substitute(key, source, value)
             lines[key] = _line(source)
-        return values, lines
+        return values, lines, refs
+
+    def _secret_key_ref(self, key: str, node: Node | None) -> SecretKeyRef | None:
+        if node is None or _is_null(node):
+            return None
+        if not isinstance(node, MappingNode):
+            self._problem(node, f"metadata {key}: secretKeyRef must be a mapping of name and key")
+            return None
+        fields = _Map(node)
+        for part in ("name", "key"):
+            if part in fields and not isinstance(fields[part], ScalarNode):
+                self._problem(fields[part], f"metadata {key}: secretKeyRef.{part} must be text")
+                return None
+        name, secret_key = _plain(fields.get("name")) or "", _plain(fields.get("key")) or ""
+        if not name:
+            # daprd skips a reference without a secret name: the entry keeps its value, if any.
+            log.warning(
+                "%s:%d: metadata %s: secretKeyRef has no name; it is ignored",
+                self.file,
+                _line(node),
+                key,
+            )
+            return None
+        return SecretKeyRef(name, secret_key, _line(node))
+
+    def _secret_store(self, node: Node | None) -> str:
+        """`auth.secretStore`: the store a component's secretKeyRefs are read from."""
+        if node is None or _is_null(node):
+            return ""
+        if not isinstance(node, MappingNode):
+            self._problem(node, "auth must be a mapping (auth.secretStore: <store name>)")
+            return ""
+        store = _Map(node).get("secretStore")
+        if store is None or _is_null(store):
+            return ""
+        if not isinstance(store, ScalarNode):
+            self._problem(store, "auth.secretStore must be the name of a secret store component")
+            return ""
+        return str(store.value)
 
     def _value(self, node: Node) -> str:
         try:

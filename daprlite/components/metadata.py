@@ -96,17 +96,17 @@ class MetadataReader:
             return True
         if word in _FALSE:
             return False
-        raise self.error(key, f"must be true or false, got {value!r}")
+        raise self.error(key, f"must be true or false{self._got(key, repr(value))}")
 
     def integer(self, key: str, default: int, minimum: int | None = None) -> int:
         value = self._raw(key)
         if not value:
             return default
         if not _INTEGER.fullmatch(value.strip()):
-            raise self.error(key, f"must be a whole number, got {value!r}")
+            raise self.error(key, f"must be a whole number{self._got(key, repr(value))}")
         number = int(value.strip())
         if minimum is not None and number < minimum:
-            raise self.error(key, f"must be at least {minimum}, got {number}")
+            raise self.error(key, f"must be at least {minimum}{self._got(key, str(number))}")
         return number
 
     def number(self, key: str, default: float, minimum: float | None = None) -> float:
@@ -114,10 +114,10 @@ class MetadataReader:
         if not value:
             return default
         if not _NUMBER.fullmatch(value.strip()):
-            raise self.error(key, f"must be a number, got {value!r}")
+            raise self.error(key, f"must be a number{self._got(key, repr(value))}")
         number = float(value.strip())
         if minimum is not None and number < minimum:
-            raise self.error(key, f"must be at least {minimum:g}, got {number:g}")
+            raise self.error(key, f"must be at least {minimum:g}{self._got(key, f'{number:g}')}")
         return number
 
     def duration(
@@ -138,7 +138,8 @@ class MetadataReader:
             return parse_duration(value.strip())
         except ValueError:
             raise self.error(
-                key, f"must be a duration such as 500ms, 5s, 1m or 1h30m, got {value!r}"
+                key,
+                f"must be a duration such as 500ms, 5s, 1m or 1h30m{self._got(key, repr(value))}",
             ) from None
 
     def choice(self, key: str, options: Sequence[str], default: str) -> str:
@@ -149,7 +150,7 @@ class MetadataReader:
         for option in options:
             if option.lower() == value.strip().lower():
                 return option
-        raise self.error(key, f"must be one of {', '.join(options)}, got {value!r}")
+        raise self.error(key, f"must be one of {', '.join(options)}{self._got(key, repr(value))}")
 
     def items(self, key: str) -> list[str]:
         """A comma-separated list, each item trimmed and empty items dropped.
@@ -163,6 +164,17 @@ class MetadataReader:
     def _raw(self, key: str) -> str | None:
         name = self._keys.get(key.lower())
         return None if name is None else self._component.metadata[name]
+
+    def from_secret(self, key: str) -> bool:
+        """Whether a secret store gave this entry its value (which no message may show)."""
+        name = self._keys.get(key.lower())
+        return name is not None and name in self._component.from_secrets
+
+    def _got(self, key: str, shown: str) -> str:
+        """The ", got <value>" that ends a message, unless the value is a secret's."""
+        if self.from_secret(key):
+            return " (its value comes from a secret store and is not shown)"
+        return f", got {shown}"
 
     def error(self, key: str, reason: str) -> MetadataError:
         """A MetadataError for `key` that names its file:line; for checks a binding makes itself."""

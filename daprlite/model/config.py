@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from daprlite.model.errors import ConfigError
+from daprlite.model.secret_scope import SecretScope
 from daprlite.model.tracing import TracingSpec
 
 LogLevel = Literal["debug", "info", "warn", "error", "fatal", "panic"]
@@ -105,6 +106,8 @@ class RunConfig:
     config_file: Path | None = None
     tracing: TracingSpec | None = None
     metrics_enabled: bool | None = None
+    # `spec.secrets.scopes`: what the secrets API may give out of each store (none: everything).
+    secret_scopes: tuple[SecretScope, ...] = ()
     # Metrics (Prometheus text on every path of its own port); 0 means "any free port".
     enable_metrics: bool = True
     metrics_port: int = 0
@@ -129,6 +132,7 @@ class RunConfig:
         config_file: Path | None = None,
         tracing: TracingSpec | None = None,
         metrics_enabled: bool | None = None,
+        secret_scopes: Sequence[SecretScope] = (),
         enable_metrics: bool = True,
         metrics_port: int = 0,
         environ: Mapping[str, str] | None = None,
@@ -179,6 +183,7 @@ class RunConfig:
             config_file=config_file,
             tracing=tracing,
             metrics_enabled=metrics_enabled,
+            secret_scopes=tuple(secret_scopes),
             enable_metrics=enable_metrics,
             metrics_port=metrics_port,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from daprlite.model.component import Component
@@ -128,3 +129,32 @@ class TypeCatalogue(Protocol):
     def supported_types(self) -> list[str]: ...
 
     def supports(self, type_name: str, version: str) -> bool: ...
+
+
+# One secret: its keys and values (a single-valued store gives one key, the secret's name).
+Secret = Mapping[str, str]
+
+
+class SecretStore(Protocol):
+    """A secret store type (`secretstores.*`): `init` once, then any number of reads, `close`.
+
+    Values it returns are secrets: they go to the API caller and into component metadata, never
+    into a log line or an error message.
+    """
+
+    async def init(self, component: Component, working_dir: Path) -> None:
+        """Validate metadata and load or connect; `working_dir` is what daprd would run in (a
+        relative file name is taken from there). Raises MetadataError or ComponentInitError."""
+
+    def features(self) -> Sequence[str]:
+        """What `/v1.0/metadata` lists as the store's capabilities (e.g.
+        MULTIPLE_KEY_VALUES_PER_SECRET)."""
+
+    async def get_secret(self, name: str, metadata: Mapping[str, str]) -> Secret:
+        """The secret `name`. Raises SecretStoreError (daprd's text, e.g. "secret x not found")."""
+
+    async def bulk_get_secret(self, metadata: Mapping[str, str]) -> Mapping[str, Secret]:
+        """Every secret, by name. Raises SecretStoreError."""
+
+    async def close(self) -> None:
+        """Release what `init` opened."""

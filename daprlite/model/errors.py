@@ -13,6 +13,7 @@
     ├── AppError
     │   ├── AppStartError           the app command could not be started
     │   └── AppPortTimeoutError     the app never opened its port
+    ├── SecretStoreError            a secret store could not give the secret asked for
     ├── SidecarError                a running sidecar refused a client command or did not answer
     └── BrokerError                 the local Kafka broker could not be provisioned or started
 
@@ -131,6 +132,10 @@ class AppStartError(AppError):
 
 class AppPortTimeoutError(AppError):
     pass
+
+
+class SecretStoreError(DaprliteError):
+    """A secret store's own failure text (never a secret's value), as daprd's store gives it."""
 
 
 class SidecarError(DaprliteError):

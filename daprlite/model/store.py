@@ -1,4 +1,5 @@
-"""The live bindings of one sidecar, by component name, and what /v1.0/metadata reports of them."""
+"""The live bindings and secret stores of one sidecar, by component name, and what
+/v1.0/metadata reports of them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from daprlite.model.component import Component
-from daprlite.model.contracts import InputBinding, OutputBinding, ReportsStatus
+from daprlite.model.contracts import InputBinding, OutputBinding, ReportsStatus, SecretStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +25,12 @@ class CompStore:
     components: list[Component] = field(default_factory=list)
     outputs: dict[str, OutputBinding] = field(default_factory=dict)
     inputs: dict[str, InputBinding] = field(default_factory=dict)
+    secret_stores: dict[str, SecretStore] = field(default_factory=dict)
     # Components skipped with `ignoreErrors: true`: {"name", "type", "error"} each.
     init_errors: list[dict[str, str]] = field(default_factory=list)
+
+    def secret_store(self, name: str) -> SecretStore | None:
+        return self.secret_stores.get(name)
 
     def output(self, name: str) -> OutputBinding | None:
         # Exact, case-sensitive lookup, as daprd does.
@@ -39,6 +44,8 @@ class CompStore:
                 capabilities.append("INPUT_BINDING")
             if component.name in self.outputs:
                 capabilities.append("OUTPUT_BINDING")
+            if (secrets := self.secret_stores.get(component.name)) is not None:
+                capabilities.extend(secrets.features())
             infos.append(
                 ComponentInfo(
                     component.name, component.type, component.version, tuple(capabilities)

@@ -1,7 +1,9 @@
 """The embedded sidecar: start-up and shutdown in an explicit order, around the user's app.
 
-startup:  components → bindings → HTTP API (outbound ready) → app → app port → inputs → ready
+startup:  components → secret stores → bindings → HTTP API (outbound ready) → app → app port
+          → inputs → ready
 shutdown: inputs drained and committed → app stopped → API closed → output bindings closed
+          → secret stores closed
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
 from daprlite.runtime.app_port import wait_for_port
 from daprlite.runtime.inputs import start_inputs, stop_inputs
-from daprlite.runtime.processor import init_bindings
+from daprlite.runtime.processor import init_components
+from daprlite.secretstores.registry import SecretStoreRegistry
 
 log = logging.getLogger("daprlite.runtime")
 
@@ -70,6 +73,7 @@ class Sidecar:
         self.ready = asyncio.Event()
         self._user_env = dict(os.environ if app_environment is None else app_environment)
         self.registry = registry or BindingRegistry()
+        self.secret_registry = SecretStoreRegistry()
         self.printer = printer or Printer()
         self.store = CompStore()
         self.readiness = Readiness()
@@ -126,10 +130,21 @@ class Sidecar:
         cfg = self.config
         log.info("starting daprlite sidecar for app %s", cfg.app_id)
         components = load_components(
-            list(cfg.components_paths), catalogue=self.registry, app_id=cfg.app_id
+            list(cfg.components_paths),
+            catalogue=self.registry,
+            app_id=cfg.app_id,
+            secret_stores=self.secret_registry,
         )
         await self._open_metrics()
-        await init_bindings(components, self.registry, self.store, self.metrics)
+        await init_components(
+            components,
+            self.registry,
+            self.store,
+            self.metrics,
+            secret_registry=self.secret_registry,
+            # daprd runs in the app's folder under Multi-App Run, else where it was started.
+            working_dir=cfg.app_dir,
+        )
         await self._open_http()
         await self._open_grpc()
         self.readiness.outbound_ready = True
@@ -306,6 +321,11 @@ class Sidecar:
                 await binding.close()
             except Exception:
                 log.exception("output binding %s did not close cleanly", name)
+        for name, secrets in self.store.secret_stores.items():
+            try:
+                await secrets.close()
+            except Exception:
+                log.exception("secret store %s did not close cleanly", name)
         await self.tracer.close()  # last: the spans of everything above are exported
         log.info("Dapr sidecar stopped.")
 

@@ -182,3 +182,46 @@ def test_validate_checks_each_types_metadata_without_connecting(
     assert result.stderr.startswith(f"❌  invalid components ({len(BAD_METADATA)} problems):")
     for file, (_, _, expected) in BAD_METADATA.items():
         assert f"{tmp_path / file}:" in result.stderr and expected in result.stderr, file
+
+
+SASL_FROM_STORE = """
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: orders
+spec:
+  type: bindings.kafka
+  version: v1
+  metadata:
+    - {name: brokers, value: "localhost:9092"}
+    - {name: authType, value: password}
+    - {name: saslUsername, value: alice}
+    - name: saslPassword
+      secretKeyRef: {name: kafka-sasl, key: password}
+auth:
+  secretStore: kafka-secrets
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: kafka-secrets
+spec:
+  type: secretstores.local.file
+  version: v1
+  metadata:
+    - {name: secretsFile, value: secrets.json}
+"""
+
+
+def test_a_password_from_a_secret_store_counts_as_given(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "c.yaml").write_text(textwrap.dedent(SASL_FROM_STORE).lstrip())
+    result = runner.invoke(app, ["components", "validate", "-d", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "2 components valid" in result.output
+    listed = runner.invoke(app, ["components", "list", "-d", str(tmp_path), "-o", "json"])
+    assert [(c["name"], c["type"]) for c in json.loads(listed.output)] == [
+        ("orders", "bindings.kafka"),
+        ("kafka-secrets", "secretstores.local.file"),
+    ]

@@ -199,7 +199,7 @@ def test_every_problem_in_every_file_at_once(tmp_path: Path) -> None:
             "y/z",
             metadata="""
             - name: password
-              secretKeyRef: {name: kafka-secret, key: password}
+              secretKeyRef: kafka-secret
             """,
             extra="scopes: app1",
         ).replace("v1\n  metadata", "v1\n  ignoreErrors: maybe\n  metadata"),
@@ -361,18 +361,6 @@ def test_env_ref_refuses_reserved_names(tmp_path: Path, variable: str) -> None:
     path = write(tmp_path, "c.yaml", binding(metadata=meta))
     [problem] = problems_of([path], environ={variable: "secret"})
     assert problem.startswith(f"{path}:12: metadata token: envRef {variable} is not allowed")
-
-
-def test_secret_key_ref_is_not_supported_yet(tmp_path: Path) -> None:
-    meta = """
-    - name: saslPassword
-      secretKeyRef:
-        name: kafka-secret
-    """
-    path = write(tmp_path, "c.yaml", binding(metadata=meta))
-    [problem] = problems_of([path])
-    assert problem.startswith(f"{path}:13: metadata saslPassword: secretKeyRef")
-    assert problem.endswith("use value or envRef")
 
 
 def test_namespace_filter_only_when_namespace_is_set(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Secret store types (`secretstores.*`), one folder each, reached through registry.py."""

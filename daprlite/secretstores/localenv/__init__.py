@@ -1,0 +1,1 @@
+"""secretstores.local.env v1: secrets from the sidecar's own environment variables."""
