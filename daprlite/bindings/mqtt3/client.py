@@ -218,6 +218,7 @@ class MqttConnection:
 
     def _connected(self, connection: int, session_present: bool) -> None:
         self.last_error = ""
+        self._refused.clear()
         self.connected.set()
         if connection > 1:
             log.info(
@@ -230,6 +231,8 @@ class MqttConnection:
             self._on_connected(connection, session_present)
 
     def _disconnected(self, reason: str) -> None:
+        if self._refused.is_set() and not self.connected.is_set():
+            return  # the refusal (bad credentials, say) already says why; this adds nothing
         if self._started:
             self.last_error = f"connection lost: {reason}"
             log.error(
