@@ -14,6 +14,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
+from tests.support.mosquitto import mosquitto_server  # noqa: F401  (a session fixture)
 from tests.support.ports import free_ports
 from tests.support.postgres import postgres_server  # noqa: F401  (a session fixture)
 from tests.support.wait import wait_until

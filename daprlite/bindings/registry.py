@@ -57,6 +57,13 @@ BUILTINS: Mapping[str, BindingType] = {
     "bindings.http": BindingType(
         input_class=None, output_class="daprlite.bindings.http.output:HTTPOutput"
     ),
+    **dict.fromkeys(
+        ("bindings.mqtt3", "bindings.mqtt"),
+        BindingType(
+            "daprlite.bindings.mqtt3.reader:Mqtt3Input",
+            "daprlite.bindings.mqtt3.output:Mqtt3Output",
+        ),
+    ),
 }
 
 
