@@ -57,6 +57,9 @@ BUILTINS: Mapping[str, BindingType] = {
     "bindings.http": BindingType(
         input_class=None, output_class="daprlite.bindings.http.output:HTTPOutput"
     ),
+    "bindings.redis": BindingType(
+        input_class=None, output_class="daprlite.bindings.redis.output:RedisOutput"
+    ),
 }
 
 
