@@ -76,6 +76,9 @@ def create_client(settings: RedisSettings) -> redis.asyncio.Redis:
         "password": settings.password or None,
         "socket_timeout": settings.read_timeout,
         "socket_connect_timeout": settings.dial_timeout,
+        # RESP2: no HELLO on connect, so a missing login reads as daprd reports it ("NOAUTH
+        # Authentication required."); the commands used answer alike in RESP2 and RESP3.
+        "protocol": 2,
         "retry": Retry(
             GoRedisBackoff(settings.min_retry_backoff, settings.max_retry_backoff),
             settings.max_retries,
