@@ -15,6 +15,8 @@ from daprlite.bindings.redis.client import GoRedisBackoff
 from daprlite.bindings.redis.errors import go_redis_text
 from daprlite.bindings.redis.settings import read_settings
 from daprlite.bindings.redis.ttl import expire_seconds
+from daprlite.bindings.registry import BindingRegistry
+from daprlite.components.loader import load_components
 from daprlite.model.component import Component
 from daprlite.model.errors import BindingInvokeError, ComponentInitError, MetadataError
 
@@ -209,3 +211,15 @@ def _connection_error(cause: BaseException, text: str) -> redis.exceptions.Conne
 )
 def test_failures_read_as_go_redis_words_them(exc: BaseException, text: str) -> None:
     assert go_redis_text(exc, "127.0.0.1:6379") == text
+
+
+def test_the_example_component_loads_and_checks() -> None:
+    examples = Path(__file__).parents[2] / "components" / "examples"
+    registry = BindingRegistry()
+    loaded = [c for c in load_components([examples], catalogue=registry) if c.name == "cache"]
+    assert [c.type for c in loaded] == ["bindings.redis"]
+    registry.check(loaded[0])
+    assert read_settings(loaded[0]).host == "localhost:6379"
+    # The quickstart's resourcesPath (../components) reads no sub-folder: the example stays out.
+    quickstart = load_components([examples.parent], catalogue=registry)
+    assert "cache" not in [c.name for c in quickstart]
