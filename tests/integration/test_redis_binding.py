@@ -104,6 +104,13 @@ async def test_nobody_listening() -> None:
     )
 
 
+async def test_a_port_that_is_no_number_fails_to_dial() -> None:
+    assert await init_error(redisHost="localhost:abc") == (
+        PREFIX + "redis binding: error connecting to redis at localhost:abc: "
+        "dial tcp: lookup tcp/abc: unknown port"
+    )
+
+
 async def test_port_in_both_fields_must_agree(redis_server: RedisServer) -> None:
     message = await init_error(redisHost=redis_server.address, redisPort="6380")
     assert message == PREFIX + (

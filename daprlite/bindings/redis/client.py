@@ -36,6 +36,10 @@ class ClientProblem(Exception):
     """The settings cannot make a client (a bad port, unusable TLS material)."""
 
 
+class UnknownPort(Exception):
+    """The port in redisHost is not a number: go-redis fails to dial it, so Init's ping does."""
+
+
 class GoRedisBackoff(AbstractBackoff):
     """go-redis's RetryBackoff: the n-th retry waits min + rand[0, min << n), at most max."""
 
@@ -97,7 +101,7 @@ def create_client(settings: RedisSettings) -> redis.asyncio.Redis:
 def _host_port(address: str) -> tuple[str, int]:
     host, port = split_host_port(address)
     if not port.isdigit() or int(port) > 0xFFFF:
-        raise ClientProblem(f"dial tcp: lookup tcp/{port}: unknown port")
+        raise UnknownPort(f"dial tcp: lookup tcp/{port}: unknown port")
     return host or "localhost", int(port)
 
 

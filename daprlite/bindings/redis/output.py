@@ -16,7 +16,7 @@ from typing import Any
 import redis.asyncio
 import redis.exceptions
 
-from daprlite.bindings.redis.client import ClientProblem, create_client
+from daprlite.bindings.redis.client import ClientProblem, UnknownPort, create_client
 from daprlite.bindings.redis.errors import go_redis_text, scrub
 from daprlite.bindings.redis.settings import RedisSettings, read_settings
 from daprlite.bindings.redis.ttl import expire_seconds
@@ -47,6 +47,11 @@ class RedisOutput:
         except ClientProblem as exc:
             raise ComponentInitError(
                 component.log_name, f"redis client configuration error: {exc}"
+            ) from None
+        except UnknownPort as exc:
+            raise ComponentInitError(
+                component.log_name,
+                f"redis binding: error connecting to redis at {settings.host}: {exc}",
             ) from None
         # daprd pings once, bounded by dialTimeout: a wrong password, a database index out of
         # range or a server that is not there fails start-up.
