@@ -64,6 +64,9 @@ BUILTINS: Mapping[str, BindingType] = {
             "daprlite.bindings.mqtt3.output:Mqtt3Output",
         ),
     ),
+    "bindings.redis": BindingType(
+        input_class=None, output_class="daprlite.bindings.redis.output:RedisOutput"
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""bindings.redis: the Redis output binding (create, get, delete, increment)."""
