@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from daprlite.model.contracts import BindingEvent, InvokeRequest
-from daprlite.model.observer import GiveUp
+from daprlite.model.observer import NoObserver
 from daprlite.model.redaction import masked
 from daprlite.model.tracing import parse_traceparent
 
@@ -36,8 +36,9 @@ class _Seen(NamedTuple):
     error: str | None
 
 
-class MessageTail:
-    """Implements model.observer.Observer; `since(seq)` is what the dashboard polls."""
+class MessageTail(NoObserver):
+    """An Observer of the messages only (retries and stalls are the metrics' business);
+    `since(seq)` is what the dashboard polls."""
 
     def __init__(self, size: int = TAIL_SIZE) -> None:
         self._seen: deque[_Seen] = deque(maxlen=size)
@@ -53,15 +54,6 @@ class MessageTail:
     ) -> None:
         entry = _Seen(next(self._seq), time.time(), binding, event, attempt, seconds, error)
         self._seen.append(entry)
-
-    def input_retry(self, binding: str, attempt: int, delay: float) -> None:
-        pass
-
-    def input_stalled(self, binding: str, stalled: bool) -> None:
-        pass
-
-    def input_gave_up(self, binding: str, outcome: GiveUp) -> None:
-        pass
 
     def since(self, after: int) -> dict[str, Any]:
         """Entries newer than `after`, oldest first, and the seq to ask from next time."""

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import os
 import re
 import ssl
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from daprlite.bindings.http.settings import HTTPSettings
+from daprlite.bindings.pemfile import private_file
 from daprlite.gocompat.strconv import quote
 
 _BEGIN = re.compile(r"(?:^|\n)-----BEGIN ([^\n]*)\n")
@@ -123,7 +120,7 @@ def _load_key_pair(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
             field,
             "failed to load client certificate: tls: failed to find any PEM data in key input",
         )
-    with _private_file(cert) as cert_path, _private_file(key) as key_path:
+    with private_file(cert) as cert_path, private_file(key) as key_path:
         try:
             # An empty password: an encrypted key fails here instead of prompting on stdin.
             context.load_cert_chain(cert_path, key_path, password=b"")
@@ -135,37 +132,6 @@ def _load_key_pair(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
                 else "tls: failed to parse private key"
             )
             raise TLSProblem(field, f"failed to load client certificate: {reason}") from None
-
-
-@contextlib.contextmanager
-def _private_file(data: bytes) -> Iterator[str]:
-    """A path OpenSSL can read `data` from (it loads key pairs from files only).
-
-    On Linux the bytes live in an anonymous memory file that never touches a disk; elsewhere
-    in a file only this user can read, removed at once.
-    """
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("daprlite-tls", os.MFD_CLOEXEC)
-        try:
-            _write_all(fd, data)
-            yield f"/proc/self/fd/{fd}"
-        finally:
-            os.close(fd)
-        return
-    with tempfile.TemporaryDirectory(prefix="daprlite-tls-") as folder:
-        path = Path(folder) / "pem"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            _write_all(fd, data)
-        finally:
-            os.close(fd)
-        yield str(path)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _os_error(path: str, exc: OSError) -> str:

@@ -4,13 +4,9 @@ go-redis's back-off, TLS from the component's fields."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
 import ssl
-import tempfile
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import redis.asyncio
@@ -19,6 +15,7 @@ from redis.asyncio.connection import BlockingConnectionPool, Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import AbstractBackoff
 
+from daprlite.bindings.pemfile import private_file
 from daprlite.bindings.redis.settings import RedisSettings
 from daprlite.gocompat.netaddr import split_host_port
 
@@ -126,7 +123,7 @@ def _load_key_pair(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
         raise ClientProblem("tls: failed to find any PEM data in certificate input")
     if b"-----BEGIN" not in key:
         raise ClientProblem("tls: failed to find any PEM data in key input")
-    with _private_file(cert) as cert_path, _private_file(key) as key_path:
+    with private_file(cert) as cert_path, private_file(key) as key_path:
         try:
             # An empty password: an encrypted key fails here instead of prompting on stdin.
             context.load_cert_chain(cert_path, key_path, password=b"")
@@ -134,31 +131,3 @@ def _load_key_pair(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
             if "KEY_VALUES_MISMATCH" in str(exc):
                 raise ClientProblem("tls: private key does not match public key") from None
             raise ClientProblem("tls: failed to parse private key") from None
-
-
-@contextlib.contextmanager
-def _private_file(data: bytes) -> Iterator[str]:
-    """A path OpenSSL can read `data` from (it loads key pairs from files only): an anonymous
-    memory file on Linux, elsewhere a file only this user can read, removed at once."""
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("daprlite-redis-tls", os.MFD_CLOEXEC)
-        try:
-            _write_all(fd, data)
-            yield f"/proc/self/fd/{fd}"
-        finally:
-            os.close(fd)
-        return
-    with tempfile.TemporaryDirectory(prefix="daprlite-redis-tls-") as folder:
-        path = Path(folder) / "pem"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            _write_all(fd, data)
-        finally:
-            os.close(fd)
-        yield str(path)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
