@@ -7,10 +7,9 @@ daprd reads `OutputBindingRequest{metadata map[string]string; data any; operatio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from daprlite.api.binding_request_fast import fast_output_binding_request
-from daprlite.gocompat.json import BigNumberError, GoJSONError, GoObject, encode, parse
+from daprlite.gocompat.json import BigNumberError, GoJSONError, GoObject, encode, json_kind, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,18 +19,6 @@ class OutputBindingBody:
     data: bytes
     metadata: dict[str, str]
     operation: str
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, GoObject):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    return "number"
 
 
 def _field_error(kind: str, field: str, go_type: str) -> str:
@@ -58,7 +45,8 @@ def decode_output_binding_request_in_full(body: bytes) -> OutputBindingBody:
         return OutputBindingBody(b"null", {}, "")
     if not isinstance(value, GoObject):
         raise GoJSONError(
-            f"json: cannot unmarshal {_kind(value)} into Go value of type http.OutputBindingRequest"
+            f"json: cannot unmarshal {json_kind(value)} "
+            "into Go value of type http.OutputBindingRequest"
         )
     data, operation = b"null", ""
     metadata: dict[str, str] | None = None
@@ -78,14 +66,14 @@ def decode_output_binding_request_in_full(body: bytes) -> OutputBindingBody:
                 for name, text in item:
                     metadata[name] = text if isinstance(text, str) else ""
                     if text is not None and not isinstance(text, str):
-                        errors.append(_field_error(_kind(text), "metadata", "string"))
+                        errors.append(_field_error(json_kind(text), "metadata", "string"))
             else:
-                errors.append(_field_error(_kind(item), "metadata", "map[string]string"))
+                errors.append(_field_error(json_kind(item), "metadata", "map[string]string"))
         elif field == "operation":
             if isinstance(item, str):
                 operation = item
             elif item is not None:  # null leaves a Go string untouched
-                errors.append(_field_error(_kind(item), "operation", "string"))
+                errors.append(_field_error(json_kind(item), "operation", "string"))
     if errors:
         raise GoJSONError(errors[0])
     return OutputBindingBody(data, metadata or {}, operation)

@@ -6,15 +6,12 @@ runtime and an unused type costs no import at start-up.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from daprlite.model.component import Component
 from daprlite.model.contracts import ChecksMetadata, Direction, InputBinding, OutputBinding
-
-# daprd maps "", "v0" and "v1" to a type's first registration.
-FIRST_VERSIONS = frozenset({"", "v0", "v1"})
+from daprlite.model.type_table import FIRST_VERSIONS, TypeTable, load_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,30 +67,22 @@ BUILTINS: Mapping[str, BindingType] = {
 }
 
 
-class BindingRegistry:
+class BindingRegistry(TypeTable[BindingType]):
     """The binding types of a run; the loader sees it as a TypeCatalogue."""
 
     def __init__(self, types: Mapping[str, BindingType] = BUILTINS) -> None:
-        # daprd looks component types up case-insensitively.
-        self._types = {name.lower(): kind for name, kind in types.items()}
-
-    def supported_types(self) -> list[str]:
-        return sorted(self._types)
-
-    def supports(self, type_name: str, version: str) -> bool:
-        kind = self._types.get(type_name.lower())
-        return kind is not None and version.lower() in kind.versions
+        super().__init__(types)
 
     def directions(self, type_name: str) -> tuple[Direction, ...]:
-        return self._types[type_name.lower()].directions
+        return self.kind(type_name).directions
 
     def check(self, component: Component) -> None:
         """Check `component`'s metadata as each of its type's classes can without connecting;
         raises the first ComponentError (MetadataError names file:line)."""
-        kind = self._types[component.type.lower()]
+        kind = self.kind(component.type)
         for target in (kind.input_class, kind.output_class):
             if target:
-                cls = _load(target)
+                cls = load_class(target)
                 if isinstance(cls, ChecksMetadata):
                     cls.check_metadata(component)
 
@@ -101,19 +90,13 @@ class BindingRegistry:
         return tuple(name for kind in self._types.values() for name in kind.noisy_loggers)
 
     def create_input(self, type_name: str) -> InputBinding:
-        target = self._types[type_name.lower()].input_class
+        target = self.kind(type_name).input_class
         assert target, f"{type_name} has no input side"
-        instance: InputBinding = _load(target)()
+        instance: InputBinding = load_class(target)()
         return instance
 
     def create_output(self, type_name: str) -> OutputBinding:
-        target = self._types[type_name.lower()].output_class
+        target = self.kind(type_name).output_class
         assert target, f"{type_name} has no output side"
-        instance: OutputBinding = _load(target)()
+        instance: OutputBinding = load_class(target)()
         return instance
-
-
-def _load(target: str) -> type:
-    module_name, _, attr = target.partition(":")
-    cls: type = getattr(importlib.import_module(module_name), attr)
-    return cls

@@ -204,3 +204,17 @@ def unmarshal(body: bytes) -> Any:
         )
     encode(value)  # surfaces an out-of-range number the way Go reports it
     return value
+
+
+def json_kind(value: Any) -> str:
+    """The JSON type of a decoded value as Go's decoder errors name it ("cannot unmarshal
+    string into Go value of type ...")."""
+    if isinstance(value, GoObject):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    return "number"

@@ -6,14 +6,11 @@ the runtime, and an unused one costs no import.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from daprlite.model.contracts import SecretStore
-
-# daprd maps "", "v0" and "v1" to a type's first registration.
-FIRST_VERSIONS = frozenset({"", "v0", "v1"})
+from daprlite.model.type_table import FIRST_VERSIONS, TypeTable, load_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,21 +27,12 @@ BUILTINS: Mapping[str, SecretStoreType] = {
 }
 
 
-class SecretStoreRegistry:
+class SecretStoreRegistry(TypeTable[SecretStoreType]):
     """The secret store types of a run; the loader sees it as a TypeCatalogue."""
 
     def __init__(self, types: Mapping[str, SecretStoreType] = BUILTINS) -> None:
-        # daprd looks component types up case-insensitively.
-        self._types = {name.lower(): kind for name, kind in types.items()}
-
-    def supported_types(self) -> list[str]:
-        return sorted(self._types)
-
-    def supports(self, type_name: str, version: str) -> bool:
-        kind = self._types.get(type_name.lower())
-        return kind is not None and version.lower() in kind.versions
+        super().__init__(types)
 
     def create(self, type_name: str) -> SecretStore:
-        module_name, _, attr = self._types[type_name.lower()].store_class.partition(":")
-        instance: SecretStore = getattr(importlib.import_module(module_name), attr)()
+        instance: SecretStore = load_class(self.kind(type_name).store_class)()
         return instance

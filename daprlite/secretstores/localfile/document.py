@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from daprlite.gocompat.floats import format_g
-from daprlite.gocompat.json import GoJSONError, GoObject, unmarshal
+from daprlite.gocompat.json import GoJSONError, GoObject, json_kind, unmarshal
 
 # A single-valued secret is its text; a multi-valued one maps its keys to their text.
 Secrets = dict[str, str | dict[str, str]]
@@ -38,7 +38,8 @@ def read_document(raw: bytes) -> dict[str, Any]:
         return {}
     if not isinstance(value, GoObject):
         raise DocumentError(
-            f"json: cannot unmarshal {_kind(value)} into Go value of type map[string]interface {{}}"
+            f"json: cannot unmarshal {json_kind(value)} "
+            "into Go value of type map[string]interface {}"
         )
     document: dict[str, Any] = _plain(value)
     return document
@@ -99,13 +100,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(element) for element in value]
     return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    return "number"
