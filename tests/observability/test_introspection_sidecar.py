@@ -16,28 +16,16 @@ from daprlite.observability.tracing import OtelTracer
 from daprlite.process.printer import Printer
 from daprlite.runtime.sidecar import Sidecar
 from tests.integration.recording_app import RecordingApp
+from tests.support.components import write_component
 from tests.support.wait import eventually
 
-COMPONENT = """apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: orders
-spec:
-  type: bindings.kafka
-  version: v1
-  metadata:
-  - {{name: brokers, value: "{brokers}"}}
-  - {{name: topics, value: "{topic}"}}
-  - {{name: publishTopic, value: "{topic}"}}
-  - {{name: consumerGroup, value: "group-{topic}"}}
-  - {{name: authType, value: "none"}}
-  - {{name: initialOffset, value: "oldest"}}
-  - {{name: direction, value: "input, output"}}
-  - {{name: consumeRetryEnabled, value: "true"}}
-  - {{name: backOffMaxRetries, value: "1"}}
-  - {{name: backOffDuration, value: "20ms"}}
-  - {{name: deadLetterTopic, value: "{topic}-dlq"}}
-"""
+# The Kafka binding of these tests: read and written, retried once, then parked.
+RETRY_THEN_PARK = {
+    "direction": "input, output",
+    "consumeRetryEnabled": "true",
+    "backOffMaxRetries": "1",
+    "backOffDuration": "20ms",
+}
 SECRET = "s3cr3t-value"
 
 
@@ -49,11 +37,10 @@ async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
 @pytest.mark.kafka
 async def test_tail_spans_and_status_of_a_kafka_binding(kafka_broker, kafka_topic, tmp_path):
     topic = kafka_topic()
-    folder = tmp_path / "components"
-    folder.mkdir()
-    (folder / "kafka.yaml").write_text(
-        COMPONENT.format(brokers=kafka_broker.bootstrap, topic=topic)
-    )
+    folder = write_component(
+        tmp_path / "components", "orders", kafka_broker.bootstrap, topic,
+        deadLetterTopic=f"{topic}-dlq", **RETRY_THEN_PARK,
+    )  # fmt: skip
     app = RecordingApp(
         route="orders", status_for=lambda body, _seen: 500 if b"poison" in body else 200
     )
@@ -99,7 +86,7 @@ async def test_tail_spans_and_status_of_a_kafka_binding(kafka_broker, kafka_topi
     assert report["appId"] == "intro-app" and report["initErrors"] == []
     [component] = report["components"]
     assert component["name"] == "orders" and component["scopes"] == []
-    assert component["file"].startswith(str(folder / "kafka.yaml") + ":")
+    assert component["file"].startswith(str(folder / "orders.yaml") + ":")
     [binding] = report["inputBindings"]
     [partition] = binding["partitions"]
     assert partition["group"] == f"group-{topic}"
