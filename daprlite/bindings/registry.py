@@ -57,6 +57,11 @@ BUILTINS: Mapping[str, BindingType] = {
     "bindings.http": BindingType(
         input_class=None, output_class="daprlite.bindings.http.output:HTTPOutput"
     ),
+    "bindings.rabbitmq": BindingType(
+        input_class="daprlite.bindings.rabbitmq.input:RabbitMQInput",
+        output_class="daprlite.bindings.rabbitmq.output:RabbitMQOutput",
+        noisy_loggers=("aiormq", "aio_pika"),
+    ),
 }
 
 
