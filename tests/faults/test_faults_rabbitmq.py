@@ -8,7 +8,6 @@ back at most the message whose acknowledgement it cut off: that is the duplicate
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import time
@@ -30,6 +29,7 @@ from tests.faults.harness import (
     wait_delivered,
 )
 from tests.support.ports import free_port
+from tests.support.rabbit_sidecar import rabbit_component
 from tests.support.rabbitmq import LocalRabbitMQ, RabbitServer, running_rabbitmq
 from tests.support.wait import eventually
 
@@ -51,27 +51,12 @@ def own_rabbitmq() -> Iterator[LocalRabbitMQ]:
 def rabbit_components(folder: Path, server: RabbitServer, queue: str) -> Path:
     """The suite's components folder: COMPONENT on a durable `queue`, retrying after 100 ms,
     reconnecting every second."""
-    items = {
-        "host": server.url(),
-        "queueName": queue,
-        "durable": "true",
-        "backOffDuration": "100ms",
-        "reconnectWaitInSeconds": "1",
-    }
-    lines = [
-        "apiVersion: dapr.io/v1alpha1",
-        "kind: Component",
-        "metadata:",
-        f"  name: {COMPONENT}",
-        "spec:",
-        "  type: bindings.rabbitmq",
-        "  version: v1",
-        "  metadata:",
-    ]
-    for key, value in items.items():
-        lines += [f"    - name: {key}", f"      value: {json.dumps(value)}"]
+    text = rabbit_component(
+        COMPONENT, server, queue, durable="true", backOffDuration="100ms",
+        reconnectWaitInSeconds="1",
+    )  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{COMPONENT}.yaml").write_text("\n".join(lines) + "\n")
+    (folder / f"{COMPONENT}.yaml").write_text(text)
     return folder
 
 

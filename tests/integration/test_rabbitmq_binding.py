@@ -18,6 +18,7 @@ from tests.support.rabbit_sidecar import (
     QueueApp,
     amqp_channel,
     drain,
+    rabbit_component,
     rabbit_sidecar,
     unique,
 )
@@ -29,20 +30,7 @@ NAME = "orders"
 
 
 def component(server: RabbitServer, queue: str, **metadata: str) -> dict[str, str]:
-    items = {"host": server.url(), "queueName": queue, **metadata}
-    lines = [
-        "apiVersion: dapr.io/v1alpha1",
-        "kind: Component",
-        "metadata:",
-        f"  name: {NAME}",
-        "spec:",
-        "  type: bindings.rabbitmq",
-        "  version: v1",
-        "  metadata:",
-    ]
-    for key, value in items.items():
-        lines += [f"    - name: {key}", f"      value: {json.dumps(value)}"]
-    return {NAME: "\n".join(lines) + "\n"}
+    return {NAME: rabbit_component(NAME, server, queue, **metadata)}
 
 
 @pytest.fixture
@@ -140,7 +128,10 @@ async def test_a_message_no_queue_takes_fails_instead_of_vanishing(
             await channel.queue_delete(queue)  # daprd would answer 204 and drop the message
         status, _, body = await sidecar.post(NAME, {"operation": "create", "data": "x"})
         assert status == 500
-        assert "could not route it to queue" in json.loads(body)["message"]
+        assert json.loads(body)["message"] == (
+            f"error invoking output binding {NAME}: failed to publish message: the broker "
+            f"could not route it to queue {queue} (NO_ROUTE)"
+        )
 
         def invoke(client):  # type: ignore[no-untyped-def]
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -78,6 +79,25 @@ def periodic_error(every: int = 10) -> Callable[[int], int]:
 def unique(name: str) -> str:
     """A queue name no other test of the session uses."""
     return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def rabbit_component(name: str, server: RabbitServer, queue: str, **metadata: str) -> str:
+    """A bindings.rabbitmq component file named `name` on `queue`; `metadata` adds items."""
+    items = {"host": server.url(), "queueName": queue, **metadata}
+    lines = [
+        "apiVersion: dapr.io/v1alpha1",
+        "kind: Component",
+        "metadata:",
+        f"  name: {name}",
+        "spec:",
+        "  type: bindings.rabbitmq",
+        "  version: v1",
+        "  metadata:",
+    ]
+    for key, value in items.items():
+        # A JSON string is a YAML double-quoted scalar: any value stays a string.
+        lines += [f"    - name: {key}", f"      value: {json.dumps(value)}"]
+    return "\n".join(lines) + "\n"
 
 
 def component_yaml(template: str, server: RabbitServer, queue: str | None = None) -> str:
