@@ -18,6 +18,7 @@ from tests.support.mosquitto import mosquitto_server  # noqa: F401  (a session f
 from tests.support.ports import free_ports
 from tests.support.postgres import postgres_server  # noqa: F401  (a session fixture)
 from tests.support.redis import redis_server  # noqa: F401  (a session fixture)
+from tests.support.rabbitmq import rabbitmq_server  # noqa: F401  (a session fixture)
 from tests.support.wait import wait_until
 
 TOPIC_DEADLINE = 30.0

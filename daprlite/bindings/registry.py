@@ -64,6 +64,11 @@ BUILTINS: Mapping[str, BindingType] = {
     "bindings.redis": BindingType(
         input_class=None, output_class="daprlite.bindings.redis.output:RedisOutput"
     ),
+    "bindings.rabbitmq": BindingType(
+        input_class="daprlite.bindings.rabbitmq.input:RabbitMQInput",
+        output_class="daprlite.bindings.rabbitmq.output:RabbitMQOutput",
+        noisy_loggers=("aiormq", "aio_pika"),
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""RabbitMQ binding (input and output) on aio-pika: publisher confirms, ordered delivery."""
