@@ -17,8 +17,8 @@ from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
 from tests.support.mosquitto import mosquitto_server  # noqa: F401  (a session fixture)
 from tests.support.ports import free_ports
 from tests.support.postgres import postgres_server  # noqa: F401  (a session fixture)
-from tests.support.redis import redis_server  # noqa: F401  (a session fixture)
 from tests.support.rabbitmq import rabbitmq_server  # noqa: F401  (a session fixture)
+from tests.support.redis import redis_server  # noqa: F401  (a session fixture)
 from tests.support.wait import wait_until
 
 TOPIC_DEADLINE = 30.0
