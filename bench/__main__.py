@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import inputs, output, report, startup
+from bench import costs, inputs, output, report, startup
 from bench.context import Context
 from bench.env import ROOT, start_broker
 from daprlite.localkafka import KAFKA_VERSION
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median shown)")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
-    parser.add_argument("--only", nargs="*", choices=("output", "input", "startup"))
+    parser.add_argument("--only", nargs="*", choices=("output", "input", "startup", "costs"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     daprd = os.environ.get("DAPRD") or None
@@ -44,16 +44,18 @@ def main() -> None:
                 daprd=daprd,
                 kinds=("daprlite", "daprd") if daprd else ("daprlite",),
             )
-            wanted = set(args.only or ("output", "input", "startup"))
+            wanted = set(args.only or ("output", "input", "startup", "costs"))
             results: dict[str, Any] = {
                 "meta": _meta(ctx),
                 "output": output.run(ctx) if "output" in wanted else {},
                 "input": inputs.run(ctx) if "input" in wanted else {},
                 "startup": startup.run(ctx) if "startup" in wanted else {},
+                "costs": costs.run(ctx) if "costs" in wanted else {},
             }
         finally:
             broker.stop()
     results["meta"]["total_seconds"] = round(time.monotonic() - started, 1)
+    results["meta"]["load_avg_end"] = os.getloadavg()
     results["targets"] = report.targets(results)
     _write(results, args.out)
 
@@ -75,7 +77,16 @@ def _meta(ctx: Context) -> dict[str, Any]:
         "concurrencies": list(ctx.concurrencies),
         "kinds": list(ctx.kinds),
         "daprd": ctx.daprd,
+        "daprd_version": _version(ctx.daprd),
+        "load_avg_start": os.getloadavg(),
     }
+
+
+def _version(daprd: str | None) -> str | None:
+    if daprd is None:
+        return None
+    done = subprocess.run([daprd, "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or None
 
 
 def _write(results: dict[str, Any], out: Path) -> None:

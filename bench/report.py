@@ -75,8 +75,11 @@ def markdown(results: Mapping[str, Any]) -> str:
     meta = results["meta"]
     out, inp, start = results["output"], results["input"], results["startup"]
     kinds = meta["kinds"]
+    daprd = f"daprd {meta['daprd_version']} beside it; " if meta.get("daprd_version") else ""
     lines = [
-        f"Run {meta['date']} on {meta['machine']}; Kafka {meta['kafka']} on loopback; "
+        f"Run {meta['date']} on {meta['machine']}; Kafka {meta['kafka']} on loopback; {daprd}"
+        "metrics on for every sidecar (`--enable-metrics=true --metrics-port N`, daprd's "
+        f"default made explicit); {_load(meta)}"
         f"{meta['runs']} runs per figure, shown as median [min–max]; "
         f"{meta['duration']:g} s measured after {meta['warmup']:g} s warm-up; output: 1 KB JSON "
         "`data`; input: ~270 B records (drain) and ~60 B (steady load). "
@@ -134,6 +137,8 @@ def markdown(results: Mapping[str, Any]) -> str:
             f" | {cell(case, 'idle_rss_mb', 1)} | {cell(out.get(f'{kind}-http/c64'), 'rss_mb', 1)}"
             f" | {cell(inp.get(f'{kind}-input/p6'), 'rss_mb', 1)} |"
         )
+    if results.get("costs"):
+        lines += ["", *_costs(results["costs"])]
     if "daprd" in kinds:
         lines += ["", _daprd_ratios(out, inp, start, meta["concurrencies"])]
     else:
@@ -168,3 +173,39 @@ def _daprd_ratios(out: Case, inp: Case, start: Case, concurrencies: list[int]) -
     return "**daprlite / daprd** (same component files, broker and load generator)\n\n" + "\n".join(
         rows
     )
+
+
+def _load(meta: Mapping[str, Any]) -> str:
+    start, end = meta.get("load_avg_start"), meta.get("load_avg_end")
+    if not start or not end:
+        return ""
+    return (f"load average {start[0]:.1f} at the start, {end[0]:.1f} at the end "
+            f"(1-min; {meta.get('total_seconds', 0):.0f} s in all). ")  # fmt: skip
+
+
+def _costs(costs: Mapping[str, Any]) -> list[str]:
+    """Metrics and tracing per call, from the in-process micro-benchmarks of the same run."""
+    m, t = costs["metrics"], costs["tracing"]
+    http, delivery = m["http_output"], m["input_delivery"]
+    off, unsampled = t["off, no traceparent"], t["on, not sampled (root)"]
+    lines = [
+        f"**Cost of metrics and tracing per call** (in process, fake binding, no Kafka; best of "
+        f"{costs['rounds']} alternating rounds; `python -m bench.metrics_cost`, "
+        "`python -m bench.tracing_overhead`)",
+        "",
+        "| path | off µs | on µs | cost µs/call |",
+        "|---|---:|---:|---:|",
+        f"| metrics: `POST /v1.0/bindings/<name>`, keep-alive, whole sidecar | "
+        f"{http['off_us']:.1f} | {http['on_us']:.1f} | {http['cost_us']:+.1f} |",
+        f"| metrics: one input delivery (`Deliverer`, no-op app) | {delivery['off_us']:.2f} | "
+        f"{delivery['on_us']:.2f} | {delivery['cost_us']:+.2f} |",
+        f"| tracing on, not sampled (root): output route | {off:.1f} | {unsampled:.1f} | "
+        f"{unsampled - off:+.1f} |",
+        f"| tracing on, sampled, caller traceparent: output route | "
+        f"{t['off, caller traceparent']:.1f} | {t['on, sampled (ring only)']:.1f} | "
+        f"{t['on, sampled (ring only)'] - t['off, caller traceparent']:+.1f} |",
+        "",
+        "Tracing off, per case (µs/call): "
+        + "; ".join(f"{name} {us:.1f}" for name, us in t.items() if not name.startswith("on")),
+    ]
+    return lines
