@@ -171,9 +171,9 @@ def one_side(kind: str, protocol: str, bootstrap: str, work: Path, daprd: str) -
     try:
         sidecar.wait_ready("/v1.0/healthz")
         answers = {call.label: send(sidecar, call) for call in traffic()}
-        attempts = _until(lambda: _lines(record), EXPECTED_ATTEMPTS, 30.0)
+        attempts = _settled(lambda: _lines(record), EXPECTED_ATTEMPTS, 30.0)
         # The app counts an attempt before it answers; the sidecar records after the answer.
-        count = _until(lambda: _input_count(sidecar), attempts, 10.0)
+        count = _settled(lambda: _input_count(sidecar), attempts, 10.0, quiet=0.2)
         return Side(kind, protocol, app_id, answers, attempts, count, scrape(sidecar))
     except Exception:
         print(sidecar.tail(), file=sys.stderr)
@@ -226,12 +226,19 @@ def _input_count(sidecar: Sidecar) -> float:
     return sum(family.counts.values()) if family else 0.0
 
 
-def _until(read: Callable[[], float], wanted: float, timeout: float) -> int:
-    """Poll `read` until it reaches `wanted` or `timeout` passes; what it read last. A shortfall
-    is a finding for the report, not a reason to stop."""
+def _settled(read: Callable[[], float], wanted: float, timeout: float, quiet: float = 1.0) -> int:
+    """What `read` says once it has reached `wanted` and stayed put for `quiet` seconds (so that
+    a sidecar delivering more than expected shows it), or at `timeout`. A shortfall is a
+    finding for the report, not a reason to stop."""
     deadline = time.monotonic() + timeout
-    while (value := read()) < wanted and time.monotonic() < deadline:
+    value, since = read(), time.monotonic()
+    while time.monotonic() < deadline:
         time.sleep(0.1)
+        now = read()
+        if now != value:
+            value, since = now, time.monotonic()
+        elif value >= wanted and time.monotonic() - since >= quiet:
+            break
     return int(value)
 
 

@@ -176,11 +176,15 @@ def _daprd_ratios(out: Case, inp: Case, start: Case, concurrencies: list[int]) -
 
 
 def _load(meta: Mapping[str, Any]) -> str:
-    start, end = meta.get("load_avg_start"), meta.get("load_avg_end")
-    if not start or not end:
+    load = meta.get("load_avg")
+    if not load:
         return ""
-    return (f"load average {start[0]:.1f} at the start, {end[0]:.1f} at the end "
-            f"(1-min; {meta.get('total_seconds', 0):.0f} s in all). ")  # fmt: skip
+    cores = float(meta["machine"].split()[0])  # "2 cores, ..."
+    # The bench itself keeps about a load of 2-3 (broker, sidecar, load generator, app).
+    busy = load["median"] > cores + 2
+    return (f"1-min load average median {load['median']:.1f}, max {load['max']:.1f}"
+            f"{' (others were busy on the same cores: figures are noisier)' if busy else ''}; "
+            f"{meta.get('total_seconds', 0):.0f} s in all. ")  # fmt: skip
 
 
 def _costs(costs: Mapping[str, Any]) -> list[str]:
@@ -205,7 +209,7 @@ def _costs(costs: Mapping[str, Any]) -> list[str]:
         f"{t['off, caller traceparent']:.1f} | {t['on, sampled (ring only)']:.1f} | "
         f"{t['on, sampled (ring only)'] - t['off, caller traceparent']:+.1f} |",
         "",
-        "Tracing off, per case (µs/call): "
+        "The output route without trace handling (bare) and with tracing off, µs/call: "
         + "; ".join(f"{name} {us:.1f}" for name, us in t.items() if not name.startswith("on")),
     ]
     return lines
