@@ -1,8 +1,9 @@
 """The per-message cost of metrics: `python -m bench.metrics_cost [--json]` (`make bench` too).
 
 Output: a real sidecar's HTTP route (POST /v1.0/bindings/orders) over keep-alive to a fake
-output binding. Input: a bindings.delivery.Deliverer handing events to a no-op app handler,
-as a partition worker does, without Kafka. Metrics on and off alternate, best of rounds.
+output binding, client in the same process. Input: a bindings.delivery.Deliverer handing events
+to a no-op app handler, as a partition worker does, without Kafka. Metrics on and off
+alternate, best of rounds, in CPU time (steady on a shared machine) and wall time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.clock import PerCall, Stopwatch, best
 from daprlite.bindings.delivery import Deliverer, DeliveryPolicy
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import BindingEvent
@@ -29,7 +31,7 @@ from tests.runtime import fakes
 REQUESTS, EVENTS, ROUNDS = 3000, 200_000, 5
 
 
-async def http_round(enabled: bool, folder: Path, requests: int = REQUESTS) -> float:
+async def http_round(enabled: bool, folder: Path, requests: int = REQUESTS) -> PerCall:
     config = RunConfig(app_id="bench", components_paths=(folder,), enable_metrics=enabled)
     sidecar = Sidecar(config, registry=fakes.registry(), printer=Printer(io.StringIO()))
     await sidecar.startup()
@@ -40,17 +42,17 @@ async def http_round(enabled: bool, folder: Path, requests: int = REQUESTS) -> f
             for _ in range(200):  # warm-up
                 async with session.post(url, data=body) as r:
                     await r.read()
-            started = time.perf_counter()
+            watch = Stopwatch()
             for _ in range(requests):
                 async with session.post(url, data=body) as r:
                     await r.read()
-            return (time.perf_counter() - started) / requests * 1e6
+            return watch.per_call(requests)
     finally:
         await sidecar.shutdown()
         fakes.EVENTS.clear()
 
 
-async def input_round(enabled: bool, events: int = EVENTS) -> float:
+async def input_round(enabled: bool, events: int = EVENTS) -> PerCall:
     metrics = Metrics("bench") if enabled else None
 
     async def app(event: BindingEvent) -> None:
@@ -61,27 +63,31 @@ async def input_round(enabled: bool, events: int = EVENTS) -> float:
     deliverer = Deliverer("orders", handler, DeliveryPolicy(), observer)
     event = BindingEvent(b"{}", {"__timestamp": str(int(time.time() * 1000))})
     position = {"offset": 0}
-    started = time.perf_counter()
+    watch = Stopwatch()
     for _ in range(events):
         await deliverer.deliver(event, "m", position)
-    return (time.perf_counter() - started) / events * 1e6
+    return watch.per_call(events)
 
 
 async def measure(rounds: int, requests: int, events: int) -> dict[str, dict[str, float]]:
-    """Per path: the best µs/call with metrics off and on, and the difference."""
+    """Per path: the best CPU and wall µs/call with metrics off and on, and the differences."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "fake.yaml").write_text(fakes.component_yaml())
-        http: dict[bool, list[float]] = {True: [], False: []}
-        inputs: dict[bool, list[float]] = {True: [], False: []}
+        http: dict[bool, list[PerCall]] = {True: [], False: []}
+        inputs: dict[bool, list[PerCall]] = {True: [], False: []}
         for _ in range(rounds):
             for enabled in (False, True):
                 http[enabled].append(await http_round(enabled, folder, requests))
                 inputs[enabled].append(await input_round(enabled, events))
     figures: dict[str, dict[str, float]] = {}
     for name, results in (("http_output", http), ("input_delivery", inputs)):
-        off, on = min(results[False]), min(results[True])
-        figures[name] = {"off_us": off, "on_us": on, "cost_us": on - off}
+        off, on = best(results[False]), best(results[True])
+        figures[name] = {
+            "off_us": off.cpu_us, "on_us": on.cpu_us, "cost_us": on.cpu_us - off.cpu_us,
+            "wall_off_us": off.wall_us, "wall_on_us": on.wall_us,
+            "wall_cost_us": on.wall_us - off.wall_us,
+        }  # fmt: skip
     return figures
 
 
@@ -98,8 +104,8 @@ def main() -> None:
         ("input_delivery", "input delivery"),
     ):
         f = figures[name]
-        print(f"{label:20s} off {f['off_us']:8.2f} us  on {f['on_us']:8.2f} us  "
-              f"cost {f['cost_us']:+.2f} us")  # fmt: skip
+        print(f"{label:20s} CPU off {f['off_us']:8.2f} us  on {f['on_us']:8.2f} us  "
+              f"cost {f['cost_us']:+.2f} us;  wall cost {f['wall_cost_us']:+.2f} us")  # fmt: skip
     if args.json:
         print(json.dumps(figures))
 

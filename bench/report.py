@@ -191,25 +191,33 @@ def _costs(costs: Mapping[str, Any]) -> list[str]:
     """Metrics and tracing per call, from the in-process micro-benchmarks of the same run."""
     m, t = costs["metrics"], costs["tracing"]
     http, delivery = m["http_output"], m["input_delivery"]
-    off, unsampled = t["off, no traceparent"], t["on, not sampled (root)"]
-    lines = [
+
+    def row(label: str, off: Mapping[str, float], on: Mapping[str, float]) -> str:
+        cpu, wall = on["cpu_us"] - off["cpu_us"], on["wall_us"] - off["wall_us"]
+        return f"| {label} | {off['cpu_us']:.1f} | {on['cpu_us']:.1f} | {cpu:+.1f} | {wall:+.1f} |"
+
+    def split(f: Mapping[str, float], side: str) -> dict[str, float]:
+        return {"cpu_us": f[f"{side}_us"], "wall_us": f[f"wall_{side}_us"]}
+
+    return [
         f"**Cost of metrics and tracing per call** (in process, fake binding, no Kafka; best of "
-        f"{costs['rounds']} alternating rounds; `python -m bench.metrics_cost`, "
+        f"{costs['rounds']} alternating rounds; CPU: the process's CPU time per call, which "
+        "others' work moves little; `python -m bench.metrics_cost`, "
         "`python -m bench.tracing_overhead`)",
         "",
-        "| path | off µs | on µs | cost µs/call |",
-        "|---|---:|---:|---:|",
-        f"| metrics: `POST /v1.0/bindings/<name>`, keep-alive, whole sidecar | "
-        f"{http['off_us']:.1f} | {http['on_us']:.1f} | {http['cost_us']:+.1f} |",
-        f"| metrics: one input delivery (`Deliverer`, no-op app) | {delivery['off_us']:.2f} | "
-        f"{delivery['on_us']:.2f} | {delivery['cost_us']:+.2f} |",
-        f"| tracing on, not sampled (root): output route | {off:.1f} | {unsampled:.1f} | "
-        f"{unsampled - off:+.1f} |",
-        f"| tracing on, sampled, caller traceparent: output route | "
-        f"{t['off, caller traceparent']:.1f} | {t['on, sampled (ring only)']:.1f} | "
-        f"{t['on, sampled (ring only)'] - t['off, caller traceparent']:+.1f} |",
+        "| path | off CPU µs | on CPU µs | cost CPU µs/call | cost wall µs/call |",
+        "|---|---:|---:|---:|---:|",
+        row("metrics: `POST /v1.0/bindings/<name>`, keep-alive, sidecar and client",
+            split(http, "off"), split(http, "on")),
+        row("metrics: one input delivery (`Deliverer`, no-op app)",
+            split(delivery, "off"), split(delivery, "on")),
+        row("tracing on, not sampled (root span decision): output route",
+            t["off, no traceparent"], t["on, not sampled (root)"]),
+        row("tracing on, sampled, caller's traceparent: output route",
+            t["off, caller traceparent"], t["on, sampled (ring only)"]),
         "",
-        "The output route without trace handling (bare) and with tracing off, µs/call: "
-        + "; ".join(f"{name} {us:.1f}" for name, us in t.items() if not name.startswith("on")),
-    ]
-    return lines
+        "The output route without trace handling (bare) and with tracing off, CPU µs/call: "
+        + "; ".join(
+            f"{name} {f['cpu_us']:.1f}" for name, f in t.items() if not name.startswith("on")
+        ),
+    ]  # fmt: skip

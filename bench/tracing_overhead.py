@@ -1,7 +1,8 @@
 """Cost of tracing per output call, through the real HTTP route rules (api/http_routes) with a
 fake binding: off (daprd's all-zero traceparent), on and sampled, on and not sampled; and a
 bare variant that leaves the metadata alone (what daprlite did before tracing). The cases
-alternate round by round and the best round counts, so that drift hits them alike.
+alternate round by round and the best round counts, in CPU time (steady on a shared machine)
+and wall time.
 
     .venv/bin/python -m bench.tracing_overhead [calls] [--rounds N] [--json]   (`make bench` too)
 """
@@ -11,10 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from bench.clock import PerCall, Stopwatch, best
 from daprlite.api import http_routes as routes
 from daprlite.api.core import DaprAPI
 from daprlite.model.component import Component
@@ -66,18 +67,18 @@ class BareTracer:
     async def close(self) -> None: ...
 
 
-async def per_call_us(tracer: Tracer, headers: Mapping[str, str], calls: int) -> float:
+async def per_call(tracer: Tracer, headers: Mapping[str, str], calls: int) -> PerCall:
     component = Component("orders", "bindings.kafka", "v1", {}, Path("b.yaml"), 1)
     store = CompStore(components=[component], outputs={"orders": _Sink()})  # type: ignore[dict-item]
     api = DaprAPI(RunConfig("bench"), store, Readiness(True, True), tracer=tracer)
-    started = time.perf_counter()
+    watch = Stopwatch()
     for _ in range(calls):
         await routes.invoke_binding(api, "/v1.0/bindings/orders", BODY, False, headers)
-    return (time.perf_counter() - started) / calls * 1e6
+    return watch.per_call(calls)
 
 
-async def measure(calls: int, rounds: int) -> dict[str, float]:
-    """Per case: the best round's µs per call."""
+async def measure(calls: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Per case: the best round's CPU and wall µs per call."""
     sampled = OtelTracer("bench", TracingSpec(1.0), processors=())
     unsampled = OtelTracer("bench", TracingSpec(1e-12), processors=())
     cases: list[tuple[str, Tracer, Mapping[str, str]]] = [
@@ -88,11 +89,12 @@ async def measure(calls: int, rounds: int) -> dict[str, float]:
         ("on, not sampled (root)", unsampled, HEADERS),
         ("on, sampled (ring only)", sampled, TRACED),
     ]
-    best = {name: float("inf") for name, _, _ in cases}
+    runs: dict[str, list[PerCall]] = {name: [] for name, _, _ in cases}
     for _ in range(rounds):
         for name, tracer, headers in cases:
-            best[name] = min(best[name], await per_call_us(tracer, headers, calls))
-    return best
+            runs[name].append(await per_call(tracer, headers, calls))
+    fastest = {name: best(per_round) for name, per_round in runs.items()}
+    return {name: {"cpu_us": f.cpu_us, "wall_us": f.wall_us} for name, f in fastest.items()}
 
 
 def main() -> None:
@@ -102,8 +104,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
     args = parser.parse_args()
     figures = asyncio.run(measure(args.calls, args.rounds))
-    for name, us in figures.items():
-        print(f"{name:28} {us:7.2f} us/call")
+    for name, f in figures.items():
+        print(f"{name:28} CPU {f['cpu_us']:7.2f} us/call, wall {f['wall_us']:7.2f} us/call")
     if args.json:
         print(json.dumps(figures))
 
