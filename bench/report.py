@@ -75,8 +75,11 @@ def markdown(results: Mapping[str, Any]) -> str:
     meta = results["meta"]
     out, inp, start = results["output"], results["input"], results["startup"]
     kinds = meta["kinds"]
+    daprd = f"daprd {meta['daprd_version']} beside it; " if meta.get("daprd_version") else ""
     lines = [
-        f"Run {meta['date']} on {meta['machine']}; Kafka {meta['kafka']} on loopback; "
+        f"Run {meta['date']} on {meta['machine']}; Kafka {meta['kafka']} on loopback; {daprd}"
+        "metrics on for every sidecar (`--enable-metrics=true --metrics-port N`, daprd's "
+        f"default made explicit); {_load(meta)}"
         f"{meta['runs']} runs per figure, shown as median [min–max]; "
         f"{meta['duration']:g} s measured after {meta['warmup']:g} s warm-up; output: 1 KB JSON "
         "`data`; input: ~270 B records (drain) and ~60 B (steady load). "
@@ -134,6 +137,8 @@ def markdown(results: Mapping[str, Any]) -> str:
             f" | {cell(case, 'idle_rss_mb', 1)} | {cell(out.get(f'{kind}-http/c64'), 'rss_mb', 1)}"
             f" | {cell(inp.get(f'{kind}-input/p6'), 'rss_mb', 1)} |"
         )
+    if results.get("costs"):
+        lines += ["", *_costs(results["costs"])]
     if "daprd" in kinds:
         lines += ["", _daprd_ratios(out, inp, start, meta["concurrencies"])]
     else:
@@ -168,3 +173,51 @@ def _daprd_ratios(out: Case, inp: Case, start: Case, concurrencies: list[int]) -
     return "**daprlite / daprd** (same component files, broker and load generator)\n\n" + "\n".join(
         rows
     )
+
+
+def _load(meta: Mapping[str, Any]) -> str:
+    load = meta.get("load_avg")
+    if not load:
+        return ""
+    cores = float(meta["machine"].split()[0])  # "2 cores, ..."
+    # The bench itself keeps about a load of 2-3 (broker, sidecar, load generator, app).
+    busy = load["median"] > cores + 2
+    return (f"1-min load average median {load['median']:.1f}, max {load['max']:.1f}"
+            f"{' (others were busy on the same cores: figures are noisier)' if busy else ''}; "
+            f"{meta.get('total_seconds', 0):.0f} s in all. ")  # fmt: skip
+
+
+def _costs(costs: Mapping[str, Any]) -> list[str]:
+    """Metrics and tracing per call, from the in-process micro-benchmarks of the same run."""
+    m, t = costs["metrics"], costs["tracing"]
+    http, delivery = m["http_output"], m["input_delivery"]
+
+    def row(label: str, off: Mapping[str, float], on: Mapping[str, float]) -> str:
+        cpu, wall = on["cpu_us"] - off["cpu_us"], on["wall_us"] - off["wall_us"]
+        return f"| {label} | {off['cpu_us']:.1f} | {on['cpu_us']:.1f} | {cpu:+.1f} | {wall:+.1f} |"
+
+    def split(f: Mapping[str, float], side: str) -> dict[str, float]:
+        return {"cpu_us": f[f"{side}_us"], "wall_us": f[f"wall_{side}_us"]}
+
+    return [
+        f"**Cost of metrics and tracing per call** (in process, fake binding, no Kafka; best of "
+        f"{costs['rounds']} alternating rounds; CPU: the process's CPU time per call, which "
+        "others' work moves little; `python -m bench.metrics_cost`, "
+        "`python -m bench.tracing_overhead`)",
+        "",
+        "| path | off CPU µs | on CPU µs | cost CPU µs/call | cost wall µs/call |",
+        "|---|---:|---:|---:|---:|",
+        row("metrics: `POST /v1.0/bindings/<name>`, keep-alive, sidecar and client",
+            split(http, "off"), split(http, "on")),
+        row("metrics: one input delivery (`Deliverer`, no-op app)",
+            split(delivery, "off"), split(delivery, "on")),
+        row("tracing on, not sampled (root span decision): output route",
+            t["off, no traceparent"], t["on, not sampled (root)"]),
+        row("tracing on, sampled, caller's traceparent: output route",
+            t["off, caller traceparent"], t["on, sampled (ring only)"]),
+        "",
+        "The output route without trace handling (bare) and with tracing off, CPU µs/call: "
+        + "; ".join(
+            f"{name} {f['cpu_us']:.1f}" for name, f in t.items() if not name.startswith("on")
+        ),
+    ]  # fmt: skip

@@ -1,5 +1,6 @@
 """Launch a sidecar under test (`daprlite run`, or a given daprd beside the app), wait until it
-is ready, read its RSS, and stop it. Both kinds get the same flags, ports and component files."""
+is ready, read its RSS, and stop it. Both kinds get the same flags, ports and component files,
+metrics included: on (daprd's default) with an explicit port unless `metrics=False`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -29,6 +31,7 @@ class Sidecar:
     http_port: int
     grpc_port: int
     log: Path
+    metrics_port: int  # 0: metrics off
     app: subprocess.Popen[bytes] | None = None  # daprd only: daprlite starts the app itself
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -74,33 +77,42 @@ def launch(
     app_id: str,
     app_port: int | None = None,
     daprd: str | None = None,
+    metrics: bool = True,
+    app_command: Sequence[str] = APP_COMMAND,
+    app_protocol: str = "http",
 ) -> Sidecar:
-    """Start a sidecar; with `app_port`, also the bench app (by daprlite run, or beside daprd)."""
+    """Start a sidecar; with `app_port`, also the app (by daprlite run, or beside daprd):
+    `app_command` followed by `--port <app_port>`."""
     http_port, grpc_port = free_port(), free_port()
+    metrics_port = free_port() if metrics else 0
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{kind}-{app_id}-{http_port}.log"
     common = ["--app-id", app_id, "--dapr-http-port", str(http_port)]
     common += ["--dapr-grpc-port", str(grpc_port), "--log-level", "warn"]
+    common += ["--app-protocol", app_protocol]
+    # Go bool syntax, which both accept; spelled out so neither relies on its default.
+    common += [f"--enable-metrics={'true' if metrics else 'false'}"]
+    if metrics:
+        common += ["--metrics-port", str(metrics_port)]
     if app_port:
         common += ["--app-port", str(app_port)]
-    app_args = ["--port", str(app_port)] if app_port else []
-    app: subprocess.Popen[bytes] | None = None
+    app = [*app_command, "--port", str(app_port)] if app_port else []
+    app_process: subprocess.Popen[bytes] | None = None
     with log.open("wb") as out:
         if kind == "daprlite":
             command = [sys.executable, "-m", "daprlite", "run", *common]
             command += ["--components-path", str(components)]
-            if app_port:
-                command += ["--", *APP_COMMAND, *app_args]
+            if app:
+                command += ["--", *app]
         else:
             assert daprd is not None
-            if app_port:
-                app = _spawn([*APP_COMMAND, *app_args], out)
+            if app:
+                app_process = _spawn(app, out)
             command = [daprd, *common, "--resources-path", str(components)]
-            command += ["--metrics-port", str(free_port()), "--app-protocol", "http"]
             command += ["--dapr-internal-grpc-port", str(free_port())]
         spawned = time.monotonic()
         process = _spawn(command, out)
-    return Sidecar(kind, process, spawned, http_port, grpc_port, log, app)
+    return Sidecar(kind, process, spawned, http_port, grpc_port, log, metrics_port, app_process)
 
 
 def _spawn(command: list[str], out: IO[bytes]) -> subprocess.Popen[bytes]:

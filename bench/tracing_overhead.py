@@ -1,19 +1,21 @@
 """Cost of tracing per output call, through the real HTTP route rules (api/http_routes) with a
 fake binding: off (daprd's all-zero traceparent), on and sampled, on and not sampled; and a
-bare variant that leaves the metadata alone (what daprlite did before tracing).
+bare variant that leaves the metadata alone (what daprlite did before tracing). The cases
+alternate round by round and the best round counts, in CPU time (steady on a shared machine)
+and wall time.
 
-    .venv/bin/python -m bench.tracing_overhead [calls]
+    .venv/bin/python -m bench.tracing_overhead [calls] [--rounds N] [--json]   (`make bench` too)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import statistics
-import sys
-import time
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from bench.clock import PerCall, Stopwatch, best
 from daprlite.api import http_routes as routes
 from daprlite.api.core import DaprAPI
 from daprlite.model.component import Component
@@ -65,20 +67,18 @@ class BareTracer:
     async def close(self) -> None: ...
 
 
-async def per_call_us(tracer: Tracer, headers: Mapping[str, str], calls: int) -> float:
+async def per_call(tracer: Tracer, headers: Mapping[str, str], calls: int) -> PerCall:
     component = Component("orders", "bindings.kafka", "v1", {}, Path("b.yaml"), 1)
     store = CompStore(components=[component], outputs={"orders": _Sink()})  # type: ignore[dict-item]
     api = DaprAPI(RunConfig("bench"), store, Readiness(True, True), tracer=tracer)
-    runs = []
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(calls):
-            await routes.invoke_binding(api, "/v1.0/bindings/orders", BODY, False, headers)
-        runs.append((time.perf_counter() - started) / calls * 1e6)
-    return statistics.median(runs)
+    watch = Stopwatch()
+    for _ in range(calls):
+        await routes.invoke_binding(api, "/v1.0/bindings/orders", BODY, False, headers)
+    return watch.per_call(calls)
 
 
-async def main(calls: int) -> None:
+async def measure(calls: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Per case: the best round's CPU and wall µs per call."""
     sampled = OtelTracer("bench", TracingSpec(1.0), processors=())
     unsampled = OtelTracer("bench", TracingSpec(1e-12), processors=())
     cases: list[tuple[str, Tracer, Mapping[str, str]]] = [
@@ -89,9 +89,26 @@ async def main(calls: int) -> None:
         ("on, not sampled (root)", unsampled, HEADERS),
         ("on, sampled (ring only)", sampled, TRACED),
     ]
-    for name, tracer, headers in cases:
-        print(f"{name:28} {await per_call_us(tracer, headers, calls):7.2f} us/call")
+    runs: dict[str, list[PerCall]] = {name: [] for name, _, _ in cases}
+    for _ in range(rounds):
+        for name, tracer, headers in cases:
+            runs[name].append(await per_call(tracer, headers, calls))
+    fastest = {name: best(per_round) for name, per_round in runs.items()}
+    return {name: {"cpu_us": f.cpu_us, "wall_us": f.wall_us} for name, f in fastest.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.tracing_overhead", description=__doc__)
+    parser.add_argument("calls", type=int, nargs="?", default=20000, help="calls per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
+    args = parser.parse_args()
+    figures = asyncio.run(measure(args.calls, args.rounds))
+    for name, f in figures.items():
+        print(f"{name:28} CPU {f['cpu_us']:7.2f} us/call, wall {f['wall_us']:7.2f} us/call")
+    if args.json:
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000))
+    main()

@@ -17,6 +17,7 @@ _CATCH_ALL = "/{tail}"
 def http_metrics_middleware(metrics: Metrics) -> Middleware:
     app_id = metrics.app_id
     count, latency = metrics.http_count.inc, metrics.http_latency.observe
+    responded = metrics.http_response_count.inc
     request_bytes = metrics.http_request_bytes.observe
     response_bytes = metrics.http_response_bytes.observe
 
@@ -38,6 +39,7 @@ def http_metrics_middleware(metrics: Metrics) -> Middleware:
             path = request.path if _route(request) != _CATCH_ALL else ""
             labels = (app_id, request.method, path, str(status))
             count(labels)
+            responded(labels)
             latency(labels, (time.perf_counter() - started) * 1000.0)
             request_bytes((app_id,), float(request.content_length or 0))
             response_bytes((app_id,), float(sent))

@@ -141,6 +141,11 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
     assert http[0] == "counter"
     assert total(http, method="POST", path="/v1.0/bindings/orders", status="204") == 3
     assert total(http, method="POST", path="/v1.0/bindings/orders", status="500") == 1
+    # daprd's default (increasedCardinality) also counts each response, with the same labels.
+    responses = families["dapr_http_server_response_count"]
+    assert responses[0] == "counter"
+    assert total(responses, method="POST", path="/v1.0/bindings/orders", status="204") == 3
+    assert total(responses, method="POST", path="/v1.0/bindings/orders", status="500") == 1
     assert families["dapr_http_server_latency"][0] == "histogram"
     assert total(families["dapr_http_server_request_bytes"], app_id="metrics-app") > 0
 
@@ -160,6 +165,7 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
     assert "# TYPE dapr_runtime_component_init_total counter" in text
     init = families["dapr_runtime_component_init"]
     assert total(init, app_id="metrics-app", component="bindings.kafka") == 1
+    assert total(families["dapr_runtime_component_loaded"], app_id="metrics-app") == 1
 
     # daprlite's extras: end-to-end delay per message, per-partition lag and stall gauges.
     e2e = families["daprlite_input_binding_end_to_end_latencies"]

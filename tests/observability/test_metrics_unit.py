@@ -96,6 +96,9 @@ def test_component_init_series() -> None:
     assert samples(text, "dapr_runtime_component_init_total") == [
         ({"app_id": "a", "component": "bindings.kafka"}, 1)
     ]
+    # daprd 1.18 counts each component loaded, without the type; a failed one is not loaded.
+    assert "# TYPE dapr_runtime_component_loaded counter" in text
+    assert samples(text, "dapr_runtime_component_loaded") == [({"app_id": "a"}, 1)]
     assert samples(text, "dapr_runtime_component_init_fail_total") == [
         (
             {
