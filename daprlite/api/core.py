@@ -13,7 +13,7 @@ from typing import Any
 from daprlite import DAPR_RUNTIME_COMPAT
 from daprlite.api import errors
 from daprlite.model.config import RunConfig
-from daprlite.model.contracts import InvokeRequest, InvokeResponse, Secret, SecretStore
+from daprlite.model.contracts import InvokeRequest, InvokeResponse, OutputBinding, Secret, SecretStore
 from daprlite.model.errors import (
     BindingError,
     BindingInvokeError,
@@ -58,18 +58,11 @@ class DaprAPI:
         Raises BindingError; its text is what daprd puts after "error invoking output binding
         <name>: ".
         """
-        # daprd checks the operation before it looks the binding up.
-        if not request.operation:
-            raise BindingError("operation field is missing from request")
-        binding = self.store.output(name)
-        if binding is None:
-            raise BindingNotFoundError(name)
-        supported = list(binding.operations())
-        if request.operation not in supported:
-            raise UnsupportedOperationError(name, request.operation, supported)
+        # daprd times and counts every call that reaches its binding sender, so a refused
+        # operation or an unknown name is a failed call in dapr_component_output_binding_*.
         started = time.perf_counter()
         try:
-            response = await binding.invoke(request)
+            response = await self._checked(name, request).invoke(request)
         except BindingError as exc:
             self._observed(name, request, started, str(exc))
             raise
@@ -82,6 +75,19 @@ class DaprAPI:
             raise failure from exc
         self._observed(name, request, started, None)
         return response
+
+    def _checked(self, name: str, request: InvokeRequest) -> OutputBinding:
+        """The binding that takes `request`, or the BindingError daprd answers first."""
+        # daprd checks the operation before it looks the binding up.
+        if not request.operation:
+            raise BindingError("operation field is missing from request")
+        binding = self.store.output(name)
+        if binding is None:
+            raise BindingNotFoundError(name)
+        supported = list(binding.operations())
+        if request.operation not in supported:
+            raise UnsupportedOperationError(name, request.operation, supported)
+        return binding
 
     def _observed(
         self, name: str, request: InvokeRequest, started: float, error: str | None

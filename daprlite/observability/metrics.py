@@ -188,8 +188,11 @@ class Metrics:
     # --- beyond the observer ---------------------------------------------------------------
 
     def component_initialized(self, component_type: str) -> None:
-        """A component is loaded: every direction of it initialised."""
+        """One part of a component initialised (each direction of a binding counts)."""
         self.init_total.inc((self.app_id, component_type))
+
+    def component_loaded(self) -> None:
+        """A component is loaded: every part of it initialised."""
         self.loaded.inc((self.app_id,))
 
     def component_init_failed(self, component_type: str, name: str, reason: str) -> None:

@@ -128,6 +128,9 @@ async def init_binding(
                 await _init(output, component, output.init(component))
                 store.outputs[component.name] = output
             log.info("successful init for %s binding (%s)", direction, component.log_name)
+            if metrics is not None:
+                # daprd counts a binding's init once per direction it starts.
+                metrics.component_initialized(component.type)
     except ComponentError as exc:
         # The direction that did start must not live on, unlisted and never stopped.
         await _discard(component.name, store)
@@ -147,6 +150,8 @@ async def _init_secret_store(component: Component, run: _Run) -> bool:
         _failed(component, stage, exc, run.store, run.metrics)
         return False
     run.store.secret_stores[component.name] = secrets
+    if run.metrics is not None:
+        run.metrics.component_initialized(component.type)
     _loaded(component, run.store, run.metrics)
     return True
 
@@ -154,7 +159,7 @@ async def _init_secret_store(component: Component, run: _Run) -> bool:
 def _loaded(component: Component, store: CompStore, metrics: Metrics | None) -> None:
     store.components.append(component)
     if metrics is not None:
-        metrics.component_initialized(component.type)
+        metrics.component_loaded()
     log.info("Component loaded: %s", component.log_name)
 
 

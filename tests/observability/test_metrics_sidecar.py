@@ -130,6 +130,8 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
         == 5
     )
     assert set(out[1][0][1]) == {"app_id", "component", "namespace", "operation", "success"}
+    # An operation the binding refuses is a failed call, as daprd counts it (HTTP and gRPC).
+    assert total(out, component="orders", operation="nope", success="false") == 2
     lat = families["dapr_component_output_binding_latencies"]
     assert lat[0] == "histogram"
     assert len({s[1]["le"] for s in lat[1] if s[0].endswith("_bucket")}) == 35  # 34 bounds + Inf
@@ -164,7 +166,8 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
     # This one Dapr does name with _total; the parser files it under the bare family name.
     assert "# TYPE dapr_runtime_component_init_total counter" in text
     init = families["dapr_runtime_component_init"]
-    assert total(init, app_id="metrics-app", component="bindings.kafka") == 1
+    # The component reads and writes: daprd counts the init of each direction.
+    assert total(init, app_id="metrics-app", component="bindings.kafka") == 2
     assert total(families["dapr_runtime_component_loaded"], app_id="metrics-app") == 1
 
     # daprlite's extras: end-to-end delay per message, per-partition lag and stall gauges.

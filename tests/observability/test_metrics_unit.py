@@ -90,11 +90,14 @@ def test_each_delivery_attempt_counts_and_retries_stalls_give_ups_are_ours() -> 
 
 def test_component_init_series() -> None:
     m = Metrics("a", environ={})
+    # One bidirectional Kafka binding: daprd counts each direction's init.
     m.component_initialized("bindings.kafka")
+    m.component_initialized("bindings.kafka")
+    m.component_loaded()
     m.component_init_failed("bindings.cron", "tick", "init")
     text = m.render()
     assert samples(text, "dapr_runtime_component_init_total") == [
-        ({"app_id": "a", "component": "bindings.kafka"}, 1)
+        ({"app_id": "a", "component": "bindings.kafka"}, 2)
     ]
     # daprd 1.18 counts each component loaded, without the type; a failed one is not loaded.
     assert "# TYPE dapr_runtime_component_loaded counter" in text
