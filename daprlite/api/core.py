@@ -13,7 +13,13 @@ from typing import Any
 from daprlite import DAPR_RUNTIME_COMPAT
 from daprlite.api import errors
 from daprlite.model.config import RunConfig
-from daprlite.model.contracts import InvokeRequest, InvokeResponse, OutputBinding, Secret, SecretStore
+from daprlite.model.contracts import (
+    InvokeRequest,
+    InvokeResponse,
+    OutputBinding,
+    Secret,
+    SecretStore,
+)
 from daprlite.model.errors import (
     BindingError,
     BindingInvokeError,

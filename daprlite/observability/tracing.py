@@ -88,10 +88,11 @@ class OtelTracer:
                 attributes["db.statement"] = INVOKE_BINDING_METHOD
                 attributes["dapr.api"] = INVOKE_BINDING_METHOD
             span.set_attributes(attributes)
-        return _OutputSpan(span, api, context)
+        return _OutputSpan(span, api, context, _inherited_flags(context))
 
     def input(self, binding: str, app: ApiProtocol, metadata: Mapping[str, str]) -> InputTrace:
-        parent = _parent(trace_context(metadata))
+        incoming = trace_context(metadata)
+        parent = _parent(incoming)
         span = self._tracer.start_span(f"bindings/{binding}", parent, SpanKind.CLIENT)
         if span.is_recording():
             target = f"POST /{binding}" if app == "http" else ON_BINDING_EVENT_METHOD
@@ -105,7 +106,8 @@ class OtelTracer:
             )
         # daprd gives a gRPC app traceparent/tracestate only when the record had a valid one
         # (a grpc-dotnet workaround); an HTTP app always gets the span's.
-        return _InputSpan(span, app, forward=app == "http" or parent is not None)
+        forward = app == "http" or parent is not None
+        return _InputSpan(span, app, _inherited_flags(incoming), forward=forward)
 
     def recent_spans(self) -> list[dict[str, Any]]:
         return self.ring.snapshot()
@@ -135,9 +137,17 @@ def _parent(context: Mapping[str, str]) -> Context | None:
     return trace.set_span_in_context(NonRecordingSpan(remote))
 
 
-def _w3c(span: trace.Span) -> dict[str, str]:
+def _inherited_flags(context: Mapping[str, str]) -> int:
+    """The caller's trace flags other than `sampled`, which daprd's Go SDK passes on to the
+    child span (a new root gets none: daprd writes `-01`, never the Python SDK's `-03`)."""
+    parsed = parse_traceparent(context.get("traceparent", ""))
+    return parsed.flags & 0xFE if parsed is not None else 0
+
+
+def _w3c(span: trace.Span, inherited: int) -> dict[str, str]:
     ctx = span.get_span_context()
-    context = {"traceparent": format_traceparent(ctx.trace_id, ctx.span_id, ctx.trace_flags)}
+    flags = (ctx.trace_flags & 0x01) | inherited
+    context = {"traceparent": format_traceparent(ctx.trace_id, ctx.span_id, flags)}
     state = ctx.trace_state.to_header() if ctx.trace_state else ""
     if state:
         context["tracestate"] = state
@@ -147,9 +157,11 @@ def _w3c(span: trace.Span) -> dict[str, str]:
 class _OutputSpan:
     __slots__ = ("_api", "_context", "_incoming", "_span")
 
-    def __init__(self, span: trace.Span, api: ApiProtocol, incoming: Mapping[str, str]) -> None:
+    def __init__(
+        self, span: trace.Span, api: ApiProtocol, incoming: Mapping[str, str], inherited: int
+    ) -> None:
         self._span, self._api, self._incoming = span, api, incoming
-        self._context = _w3c(span)
+        self._context = _w3c(span, inherited)
         # A tracestate the caller sent but the SDK could not parse still travels on, as text.
         if "tracestate" not in self._context and incoming.get("tracestate"):
             self._context["tracestate"] = incoming["tracestate"]
@@ -178,15 +190,18 @@ class _OutputSpan:
 
 
 class _InputSpan:
-    __slots__ = ("_app", "_forward", "_span")
+    __slots__ = ("_app", "_forward", "_inherited", "_span")
 
-    def __init__(self, span: trace.Span, app: ApiProtocol, *, forward: bool) -> None:
+    def __init__(
+        self, span: trace.Span, app: ApiProtocol, inherited: int, *, forward: bool
+    ) -> None:
         self._span, self._app, self._forward = span, app, forward
+        self._inherited = inherited
 
     def context(self) -> dict[str, str]:
         if not self._forward:
             return {}
-        context = _w3c(self._span)
+        context = _w3c(self._span, self._inherited)
         if len(context.get("tracestate", "")) > MAX_TRACESTATE_LEN:
             del context["tracestate"]
         return context

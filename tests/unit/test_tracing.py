@@ -128,6 +128,22 @@ def test_an_output_span_is_a_child_of_the_callers_and_replaces_it_in_metadata() 
     assert span["attributes"]["dapr.status_code"] == 204
 
 
+@pytest.mark.parametrize(
+    ("incoming", "flags"),
+    [
+        (None, "01"),  # a new root: daprd (Go SDK) writes sampled only; Python's SDK adds 02
+        ("01", "01"),
+        ("03", "03"),  # the caller's other flags pass on to the child, as in daprd
+    ],
+)
+def test_trace_flags_as_daprd_writes_them(incoming: str | None, flags: str) -> None:
+    context = {} if incoming is None else {"traceparent": f"00-{TRACE}-b7ad6b7169203331-{incoming}"}
+    otel = tracer()
+    output = otel.output("orders", "http", context).metadata({})["traceparent"]
+    delivery = otel.input("orders", "http", context).context()["traceparent"]
+    assert output.endswith(f"-{flags}") and delivery.endswith(f"-{flags}")
+
+
 def test_grpc_output_span_name_and_a_callers_traceparent_wins_in_metadata() -> None:
     otel = tracer()
     trace = otel.output("orders", "grpc", {"traceparent": PARENT})
