@@ -121,12 +121,12 @@ def test_validate_ok(app: typer.Typer, runner: CliRunner) -> None:
 def test_validate_reports_every_problem(
     app: typer.Typer, runner: CliRunner, tmp_path: Path
 ) -> None:
-    write(tmp_path, "a", type_="bindings.rabbitmq")
+    write(tmp_path, "a", type_="bindings.smtp")
     b = write(tmp_path, "b", scopes="app1")
     result = runner.invoke(app, ["components", "validate", "--components-path", str(tmp_path)])
     assert result.exit_code == 1
     assert result.stderr.startswith("❌  invalid components (2 problems):")
-    assert f"{tmp_path / 'a.yaml'}:6: unknown binding type bindings.rabbitmq" in result.stderr
+    assert f"{tmp_path / 'a.yaml'}:6: unknown binding type bindings.smtp" in result.stderr
     assert f"{b}:11: scopes must be a list of app ids" in result.stderr
     supported = ", ".join(BindingRegistry().supported_types())
     assert f"supported binding types: {supported}" in result.stderr

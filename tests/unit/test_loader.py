@@ -159,11 +159,11 @@ def test_duplicate_name_across_two_files(tmp_path: Path) -> None:
 
 
 def test_unknown_binding_type_lists_supported_types(tmp_path: Path) -> None:
-    path = write(tmp_path, "c.yaml", binding().replace("bindings.kafka", "bindings.rabbitmq"))
+    path = write(tmp_path, "c.yaml", binding().replace("bindings.kafka", "bindings.smtp"))
     with pytest.raises(ComponentLoadError) as caught:
         load_components([path])
     assert [str(p) for p in caught.value.problems] == [
-        f"{path}:6: unknown binding type bindings.rabbitmq"
+        f"{path}:6: unknown binding type bindings.smtp"
     ]
     supported = ", ".join(BindingRegistry().supported_types())
     assert f"supported binding types: {supported}" in str(caught.value)

@@ -216,7 +216,9 @@ def test_failures_read_as_go_redis_words_them(exc: BaseException, text: str) -> 
 def test_the_example_component_loads_and_checks() -> None:
     examples = Path(__file__).parents[2] / "components" / "examples"
     registry = BindingRegistry()
-    loaded = [c for c in load_components([examples], catalogue=registry) if c.name == "cache"]
+    # One file: the other examples are alternatives of each other (all named sample-topic).
+    example = examples / "redis_bindings.yaml"
+    loaded = [c for c in load_components([example], catalogue=registry) if c.name == "cache"]
     assert [c.type for c in loaded] == ["bindings.redis"]
     registry.check(loaded[0])
     assert read_settings(loaded[0]).host == "localhost:6379"
