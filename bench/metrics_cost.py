@@ -2,7 +2,10 @@
 
 Output: a real sidecar's HTTP route (POST /v1.0/bindings/orders) over keep-alive to a fake
 output binding. Input: a bindings.delivery.Deliverer handing events to a no-op app handler,
-as a partition worker does, without Kafka. Metrics on and off alternate, best of rounds.
+as a partition worker does, without Kafka. App channel: HttpAppChannel delivering to a real
+aiohttp app on loopback, with and without dapr_http_client_* recording; and that recording
+(HTTP, and gRPC's client + server families) timed alone, since a loopback round trip's noise
+is larger than it. Metrics on and off alternate, best of rounds.
 """
 
 from __future__ import annotations
@@ -14,17 +17,24 @@ import time
 from pathlib import Path
 
 import aiohttp
+import grpc
+from aiohttp import web
+from dapr.proto.runtime.v1 import appcallback_pb2
 
 from daprlite.bindings.delivery import Deliverer, DeliveryPolicy
+from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import BindingEvent
 from daprlite.model.observer import NO_OBSERVER, Observer
+from daprlite.observability.app_calls import AppCallMetrics
 from daprlite.observability.metrics import Metrics
 from daprlite.process.printer import Printer
+from daprlite.runtime.app_channel import HttpAppChannel
 from daprlite.runtime.sidecar import Sidecar
 from tests.runtime import fakes
 
 REQUESTS, EVENTS, ROUNDS = 3000, 200_000, 5
+DELIVERIES, RECORDINGS = 3000, 200_000
 
 
 async def http_round(enabled: bool, folder: Path) -> float:
@@ -65,19 +75,76 @@ async def input_round(enabled: bool) -> float:
     return (time.perf_counter() - started) / EVENTS * 1e6
 
 
+async def app_channel_round(enabled: bool) -> float:
+    """One HTTP delivery to a real app on loopback, through the app channel."""
+
+    async def accept(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/orders", accept)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    calls = AppCallMetrics(Metrics("bench")) if enabled else None
+    channel = HttpAppChannel(runner.addresses[0][1], calls=calls)
+    component = Component("orders", "bindings.kafka", "v1", {}, Path("bench.yaml"), 1)
+    deliver = channel.handler_for(component)
+    event = BindingEvent(b'{"orderId":1}', {"__topic": "orders", "__partition": "0"})
+    try:
+        for _ in range(200):  # warm-up
+            await deliver(event)
+        started = time.perf_counter()
+        for _ in range(DELIVERIES):
+            await deliver(event)
+        return (time.perf_counter() - started) / DELIVERIES * 1e6
+    finally:
+        await channel.close()
+        await runner.cleanup()
+
+
+def recording_alone() -> tuple[float, float]:
+    """The work metrics add to one delivery, without the I/O: (HTTP app, gRPC app) in us."""
+    calls = AppCallMetrics(Metrics("bench"))
+    clock = time.perf_counter
+    started = time.perf_counter()
+    for _ in range(RECORDINGS):
+        began = clock()
+        calls.http_call("POST", "orders", 200, 13, 0, clock() - began)
+    http = (time.perf_counter() - started) / RECORDINGS * 1e6
+    request = appcallback_pb2.BindingEventRequest(name="orders", data=b'{"orderId":1}')
+    response = appcallback_pb2.BindingEventResponse()
+    ok, method = grpc.StatusCode.OK, "/dapr.proto.runtime.v1.AppCallback/OnBindingEvent"
+    started = time.perf_counter()
+    for _ in range(RECORDINGS):
+        began = clock()
+        seconds = clock() - began
+        calls.grpc_call(method, ok, request.ByteSize(), response.ByteSize(), seconds)
+        calls.grpc_delivery(method, ok, len(request.data), len(response.data), seconds)
+    return http, (time.perf_counter() - started) / RECORDINGS * 1e6
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "fake.yaml").write_text(fakes.component_yaml())
         http: dict[bool, list[float]] = {True: [], False: []}
         inputs: dict[bool, list[float]] = {True: [], False: []}
+        channel: dict[bool, list[float]] = {True: [], False: []}
         for _ in range(ROUNDS):
             for enabled in (False, True):
                 http[enabled].append(await http_round(enabled, folder))
                 inputs[enabled].append(await input_round(enabled))
-    for name, results in (("HTTP output request", http), ("input delivery", inputs)):
+                channel[enabled].append(await app_channel_round(enabled))
+    rounds = (("HTTP output request", http), ("input delivery", inputs),
+              ("HTTP app delivery", channel))  # fmt: skip
+    for name, results in rounds:
         off, on = min(results[False]), min(results[True])
         print(f"{name:20s} off {off:8.2f} us  on {on:8.2f} us  cost {on - off:+.2f} us")
+    alone = [recording_alone() for _ in range(ROUNDS)]
+    print(f"{'app-call recording':20s} HTTP app {min(a[0] for a in alone):.2f} us  "
+          f"gRPC app {min(a[1] for a in alone):.2f} us (per delivery, no I/O)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -222,12 +222,17 @@ class Sidecar:
 
     def _open_app_channel(self, port: int) -> AppChannel:
         address, token = self.config.app_channel_address, self.config.app_api_token
+        calls = None
+        if self.metrics is not None:  # the calls to the app: dapr_http_client_*, ..._client_*
+            from daprlite.observability.app_calls import AppCallMetrics
+
+            calls = AppCallMetrics(self.metrics)
         if self.config.app_protocol == "grpc":
             # Imported here: the gRPC stubs cost start-up time that HTTP apps need not pay.
             from daprlite.runtime.app_channel_grpc import GrpcAppChannel
 
-            return GrpcAppChannel(port, address, token, self.tracer)
-        return HttpAppChannel(port, address, token, self.tracer)
+            return GrpcAppChannel(port, address, token, self.tracer, calls)
+        return HttpAppChannel(port, address, token, self.tracer, calls)
 
     async def _unless_app_exits(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a start-up step, but give up early when the app dies or a stop is requested."""
