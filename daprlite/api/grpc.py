@@ -53,6 +53,7 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
             if failed is not None and (headers := response_headers(failed.metadata)):
                 await context.send_initial_metadata(headers)
             message = f"error invoking output binding {request.name}: {exc}"
+            self._api.answered_error("ERR_INVOKE_OUTPUT_BINDING")
             await _abort(context, code_pb2.INTERNAL, message, "ERR_INVOKE_OUTPUT_BINDING")
             raise AssertionError("unreachable") from exc  # abort() always raises
         span.end(code_pb2.OK, None)

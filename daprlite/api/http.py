@@ -149,6 +149,7 @@ async def _dapr_errors(request: web.Request, handler: Handler) -> web.StreamResp
     try:
         return await handler(request)
     except APIError as exc:
+        request.app[_API].answered_error(exc.error_code)
         return _response(routes.error_reply(exc))
     except routes.PlainError as exc:
         return _response(exc.reply())
@@ -156,7 +157,9 @@ async def _dapr_errors(request: web.Request, handler: Handler) -> web.StreamResp
         raise
     except Exception as exc:
         log.exception("unexpected error in %s %s", request.method, request.path)
-        return _response(routes.error_reply(errors.internal(type(exc).__name__)))
+        failed = errors.internal(type(exc).__name__)
+        request.app[_API].answered_error(failed.error_code)
+        return _response(routes.error_reply(failed))
 
 
 def _token_check(token: str) -> Middleware:

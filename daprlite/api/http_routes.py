@@ -98,7 +98,7 @@ async def invoke_binding(
         # read: a value that ends within the limit is used, one that does not is this error.
         incomplete = str(exc) in ("EOF", "unexpected EOF")
         detail = "stream too large" if truncated and incomplete else str(exc)
-        return error_reply(errors.malformed_request(detail))
+        return _error(api, errors.malformed_request(detail))
     context = trace_context(headers)
     span = api.tracer.output(
         name, "http", context, lambda: _span_details(method, raw_target, headers)
@@ -119,13 +119,18 @@ async def _invoke(api: DaprAPI, name: str, request: InvokeRequest) -> Reply:
     try:
         response = await api.invoke_binding(name, request)
     except BindingError as exc:
-        failed = error_reply(errors.invoke_output_binding(name, str(exc)))
+        failed = _error(api, errors.invoke_output_binding(name, str(exc)))
         # daprd sends what the binding got back (an http call's status) with the error too.
         got_back = getattr(exc, "response", None)
         if got_back is None:
             return failed
         return dataclasses.replace(failed, headers=metadata_headers(got_back.metadata))
     return binding_reply(response)
+
+
+def _error(api: DaprAPI, exc: APIError) -> Reply:
+    api.answered_error(exc.error_code)
+    return error_reply(exc)
 
 
 def _span_details(method: str, raw_target: str, headers: Mapping[str, str]) -> dict[str, str]:

@@ -131,6 +131,7 @@ def _build_config(
         config_file=config_file,
         tracing=dapr_config.tracing if dapr_config else None,
         metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
+        record_error_codes=dapr_config.record_error_codes if dapr_config else False,
         enable_metrics=enable_metrics,
         metrics_port=metrics_port,
     )

@@ -1,5 +1,6 @@
 """Reads a Dapr `Configuration` file (`--config`, `configFilePath`): the parts daprlite acts on,
-`spec.tracing` and `spec.metrics.enabled`, each bad value told at file:line, all at once.
+`spec.tracing` and `spec.metrics` (enabled, recordErrorCodes), each bad value told at
+file:line, all at once.
 
 Every other field (accessControl, mtls, features, ...) is accepted and has no effect, so a file
 written for daprd works unchanged; each one is named at debug level.
@@ -34,6 +35,7 @@ _PROTOCOLS = ("http", "grpc")
 # The fields of `spec.tracing` / `spec.tracing.otel` daprlite reads; the rest is logged only.
 _TRACING_READ = {"samplingRate", "zipkin", "otel"}
 _OTEL_READ = {"endpointAddress", "protocol", "isSecure"}
+_METRICS_READ = {"enabled", "recordErrorCodes"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class DaprConfiguration:
     file: Path
     tracing: TracingSpec | None = None  # None: the file has no spec.tracing
     metrics_enabled: bool | None = None  # None: the file has no spec.metrics.enabled
+    record_error_codes: bool = False  # spec.metrics.recordErrorCodes (daprd's default: off)
 
 
 class ConfigurationError(ConfigError):
@@ -96,8 +99,8 @@ class _Reader:
         for key in spec.keys() - {"tracing", "metrics"}:
             log.debug("%s:%d: spec.%s has no effect in daprlite", self.file, _line(spec[key]), key)
         tracing = self.tracing(spec["tracing"]) if "tracing" in spec else None
-        metrics = self.metrics(spec["metrics"]) if "metrics" in spec else None
-        return DaprConfiguration(self.file, tracing, metrics)
+        enabled, error_codes = self.metrics(spec["metrics"]) if "metrics" in spec else (None, False)
+        return DaprConfiguration(self.file, tracing, enabled, error_codes)
 
     def tracing(self, node: Node) -> TracingSpec | None:
         fields = self.mapping(node, "spec.tracing")
@@ -137,11 +140,21 @@ class _Reader:
         # daprd's ratio sampler treats anything above 1 as "always".
         return min(rate, 1.0)
 
-    def metrics(self, node: Node) -> bool | None:
+    def metrics(self, node: Node) -> tuple[bool | None, bool]:
+        """`spec.metrics.enabled` (None: not said) and `recordErrorCodes` (default false)."""
         fields = self.mapping(node, "spec.metrics")
-        if fields is None or "enabled" not in fields or _is_null(fields["enabled"]):
-            return None
-        return self.boolean(fields["enabled"], "metrics.enabled", True)
+        if fields is None:
+            return None, False
+        for key in fields.keys() - _METRICS_READ:
+            where = f"{self.file}:{_line(fields[key])}"
+            log.debug("%s: spec.metrics.%s has no effect in daprlite", where, key)
+        enabled = None
+        if "enabled" in fields and not _is_null(fields["enabled"]):
+            enabled = self.boolean(fields["enabled"], "metrics.enabled", True)
+        error_codes = fields.get("recordErrorCodes")
+        if error_codes is None or _is_null(error_codes):
+            return enabled, False
+        return enabled, self.boolean(error_codes, "metrics.recordErrorCodes", False)
 
     def mapping(self, node: Node | None, label: str) -> dict[str, Node] | None:
         if node is None or _is_null(node):

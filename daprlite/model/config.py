@@ -105,6 +105,7 @@ class RunConfig:
     config_file: Path | None = None
     tracing: TracingSpec | None = None
     metrics_enabled: bool | None = None
+    record_error_codes: bool = False  # spec.metrics.recordErrorCodes: dapr_error_code_total
     # Metrics (Prometheus text on every path of its own port); 0 means "any free port".
     enable_metrics: bool = True
     metrics_port: int = 0
@@ -129,6 +130,7 @@ class RunConfig:
         config_file: Path | None = None,
         tracing: TracingSpec | None = None,
         metrics_enabled: bool | None = None,
+        record_error_codes: bool = False,
         enable_metrics: bool = True,
         metrics_port: int = 0,
         environ: Mapping[str, str] | None = None,
@@ -179,6 +181,7 @@ class RunConfig:
             config_file=config_file,
             tracing=tracing,
             metrics_enabled=metrics_enabled,
+            record_error_codes=record_error_codes,
             enable_metrics=enable_metrics,
             metrics_port=metrics_port,
         )

@@ -76,7 +76,13 @@ class Sidecar:
         # `tracer`: spans and trace headers (default: as the run's Configuration says).
         self.tracer = tracer if tracer is not None else tracer_for(config)
         self.api = DaprAPI(
-            config, self.store, self.readiness, self.request_stop, observer, self.tracer
+            config,
+            self.store,
+            self.readiness,
+            self.request_stop,
+            observer,
+            self.tracer,
+            on_error_code=_error_code_recorder(self.metrics, config),
         )
         self.http_port = 0
         self.grpc_port = 0
@@ -299,6 +305,17 @@ class Sidecar:
                 log.exception("output binding %s did not close cleanly", name)
         await self.tracer.close()  # last: the spans of everything above are exported
         log.info("Dapr sidecar stopped.")
+
+
+def _error_code_recorder(
+    metrics: Metrics | None, config: RunConfig
+) -> Callable[[str], None] | None:
+    # daprd registers dapr_error_code_total only with metrics on and recordErrorCodes: true.
+    if metrics is None or not config.record_error_codes:
+        return None
+    from daprlite.observability.error_codes import ErrorCodeMetrics
+
+    return ErrorCodeMetrics(metrics).record
 
 
 def tracer_for(config: RunConfig) -> Tracer:
