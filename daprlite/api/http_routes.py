@@ -19,6 +19,7 @@ from daprlite.api import errors
 from daprlite.api.binding_request import decode_output_binding_request
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
+from daprlite.gocompat.baggage import baggage_error
 from daprlite.gocompat.headers import canonical_mime_header_key, is_token
 from daprlite.gocompat.json import GoJSONError
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
@@ -103,9 +104,22 @@ async def invoke_binding(
     span = api.tracer.output(
         name, "http", context, lambda: _span_details(method, raw_target, headers)
     )
+    metadata = span.metadata(decoded.metadata)
+    if "baggage" in headers:
+        # daprd joins every baggage header, refuses it if Go's parser finds fault, and else
+        # passes it on in the binding's metadata (so into a Kafka header), tracing on or off.
+        baggage = ",".join(_all_values(headers, "baggage"))
+        problem = baggage_error(baggage)
+        if problem is not None:
+            refused = _error(
+                api, errors.malformed_request_plain(f"invalid baggage header: {problem}")
+            )
+            span.end(refused.status, refused.body.decode("utf-8", "replace"))
+            return refused
+        metadata = {**metadata, "baggage": baggage}
     request = InvokeRequest(
         data=decoded.data,
-        metadata=span.metadata(decoded.metadata),
+        metadata=metadata,
         operation=decoded.operation,
         context=context,
     )
@@ -126,6 +140,11 @@ async def _invoke(api: DaprAPI, name: str, request: InvokeRequest) -> Reply:
             return failed
         return dataclasses.replace(failed, headers=metadata_headers(got_back.metadata))
     return binding_reply(response)
+
+
+def _all_values(headers: Mapping[str, str], name: str) -> list[str]:
+    getall = getattr(headers, "getall", None)  # a multidict keeps repeated headers
+    return list(getall(name)) if getall is not None else [headers[name]]
 
 
 def _error(api: DaprAPI, exc: APIError) -> Reply:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from daprlite.gocompat.duration import DurationError, parse_duration
 from daprlite.model.errors import ConfigError, Problem
 from daprlite.model.tracing import DEFAULT_SAMPLING_RATE, TracingSpec
 
@@ -33,8 +34,8 @@ _TAG = "tag:yaml.org,2002:"
 _GO_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _PROTOCOLS = ("http", "grpc")
 # The fields of `spec.tracing` / `spec.tracing.otel` daprlite reads; the rest is logged only.
-_TRACING_READ = {"samplingRate", "zipkin", "otel"}
-_OTEL_READ = {"endpointAddress", "protocol", "isSecure"}
+_TRACING_READ = {"samplingRate", "zipkin", "otel", "stdout"}
+_OTEL_READ = {"endpointAddress", "protocol", "isSecure", "headers", "timeout"}
 _METRICS_READ = {"enabled", "recordErrorCodes"}
 
 
@@ -109,14 +110,21 @@ class _Reader:
         for key in fields.keys() - _TRACING_READ:
             where = f"{self.file}:{_line(fields[key])}"
             log.debug("%s: spec.tracing.%s has no effect in daprlite", where, key)
-        rate = self.sampling_rate(fields.get("samplingRate"))
+        rate_node = fields.get("samplingRate")
+        rate = self.sampling_rate(rate_node)
+        rate_given = not (rate_node is None or _is_null(rate_node) or rate_node.value == "")
+        stdout = False
+        stdout_node = fields.get("stdout")
+        if stdout_node is not None and not _is_null(stdout_node):
+            stdout = self.boolean(stdout_node, "tracing.stdout", False)
+        headers: tuple[tuple[str, str], ...] = ()
+        timeout: float | None = None
         zipkin = ""
         if "zipkin" in fields and (z := self.mapping(fields["zipkin"], "tracing.zipkin")):
             zipkin = self.string(z.get("endpointAddress"), "tracing.zipkin.endpointAddress")
         endpoint, protocol, secure = "", "", True
         if "otel" in fields and (otel := self.mapping(fields["otel"], "tracing.otel")):
             for key in otel.keys() - _OTEL_READ:
-                # otel.headers may hold credentials: only its name is ever logged.
                 where = f"{self.file}:{_line(otel[key])}"
                 log.debug("%s: spec.tracing.otel.%s has no effect in daprlite", where, key)
             endpoint = self.string(otel.get("endpointAddress"), "tracing.otel.endpointAddress")
@@ -127,7 +135,45 @@ class _Reader:
             secure_node = otel.get("isSecure")
             if secure_node is not None and not _is_null(secure_node):
                 secure = self.boolean(secure_node, "tracing.otel.isSecure", True)
-        return TracingSpec(rate, zipkin, endpoint, protocol, secure)
+            headers = self.otel_headers(otel.get("headers"))
+            timeout = self.otel_timeout(otel.get("timeout"))
+        return TracingSpec(
+            rate, zipkin, endpoint, protocol, secure, headers, timeout, stdout, rate_given
+        )
+
+    def otel_headers(self, node: Node | None) -> tuple[tuple[str, str], ...]:
+        """daprd reads a file's `otel.headers` as a list of `name=value` strings (an entry
+        without `=` is skipped, as daprd does). Values are never put in a message."""
+        if node is None or _is_null(node):
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.problem(node, 'tracing.otel.headers must be a list of "name=value" entries')
+            return ()
+        headers: list[tuple[str, str]] = []
+        for entry in node.value:
+            if not isinstance(entry, ScalarNode) or _is_null(entry):
+                # The Kubernetes form ({name, value}) fails daprd's file loader too.
+                self.problem(entry, 'each tracing.otel.headers entry must be "name=value" text')
+                continue
+            name, equals, value = str(entry.value).partition("=")
+            if equals:
+                headers.append((name, value))
+        return tuple(headers)
+
+    def otel_timeout(self, node: Node | None) -> float | None:
+        if node is None or _is_null(node):
+            return None
+        text = str(node.value) if isinstance(node, ScalarNode) else ""
+        if not isinstance(node, ScalarNode) or node.tag != _TAG + "str":
+            # daprd's YAML decoder takes a duration only as text ("10s").
+            self.problem(node, 'tracing.otel.timeout must be a duration such as "10s"')
+            return None
+        try:
+            seconds = parse_duration(text)
+        except DurationError as exc:
+            self.problem(node, f"tracing.otel.timeout: {exc}")
+            return None
+        return seconds if seconds > 0 else None  # no positive timeout: the exporter's default
 
     def sampling_rate(self, node: Node | None) -> float:
         if node is None or _is_null(node) or node.value == "":

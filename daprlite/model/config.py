@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from daprlite.model.errors import ConfigError
-from daprlite.model.tracing import TracingSpec
+from daprlite.model.tracing import OtelEnvironmentError, TracingSpec, otel_from_environment
 
 LogLevel = Literal["debug", "info", "warn", "error", "fatal", "panic"]
 AppProtocol = Literal["http", "grpc"]
@@ -160,6 +160,11 @@ class RunConfig:
             )
         if not app_channel_address.strip():
             problems.append(FieldProblem("app_channel_address", "must not be empty"))
+        try:
+            # daprd completes spec.tracing from OTEL_EXPORTER_OTLP_*, also with no --config.
+            tracing = otel_from_environment(tracing, os.environ if environ is None else environ)
+        except OtelEnvironmentError as exc:
+            problems.append(FieldProblem("tracing", f"from the environment: {exc}"))
         if problems:
             raise RunConfigError(problems, names)
         return cls(
