@@ -3,6 +3,11 @@ kept in arrival order with their resource's service.name, and each export's head
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from aiohttp import web
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -39,3 +44,20 @@ class OtlpReceiver:
             for scope in resource_spans.scope_spans:
                 self.spans.extend((service, span) for span in scope.spans)
         return web.Response(status=200, content_type="application/x-protobuf")
+
+
+@contextmanager
+def receiver_in_thread() -> Iterator[OtlpReceiver]:
+    """An OtlpReceiver on its own event loop in a thread, for tests that block (subprocesses)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    receiver = OtlpReceiver()
+    asyncio.run_coroutine_threadsafe(receiver.start(), loop).result(10)
+    try:
+        yield receiver
+    finally:
+        asyncio.run_coroutine_threadsafe(receiver.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
