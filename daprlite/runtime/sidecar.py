@@ -16,7 +16,6 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TextIO
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from daprlite import console
 from daprlite.api.core import DaprAPI
@@ -163,16 +162,16 @@ class Sidecar:
         self.metrics_port = self._metrics_server.port
 
     async def _open_http(self) -> None:
-        outer: tuple[Middleware, ...] = ()
+        record = None
         if self.metrics is not None:
-            from daprlite.observability.http_server import http_metrics_middleware
+            from daprlite.observability.http_server import http_request_recorder
 
-            outer = (http_metrics_middleware(self.metrics),)
+            record = http_request_recorder(self.metrics)
         app = build_http_app(
             self.api,
             max_body_bytes=self.config.max_body_bytes,
             api_token=self.config.api_token,
-            outer=outer,
+            record=record,
         )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
