@@ -48,15 +48,23 @@ class DaprAPI:
         on_shutdown: Callable[[], None] = lambda: None,
         observer: Observer = NO_OBSERVER,
         tracer: Tracer = NO_TRACER,
+        on_error_code: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self._observer = observer
+        # Told the Dapr error code of every error answer (dapr_error_code_total); None: off.
+        self._on_error_code = on_error_code
         # The adapters start a span per call (their names and attributes differ by transport).
         self.tracer = tracer
         self.app_id = config.app_id
         self.store = store
         self.readiness = readiness
         self._on_shutdown = on_shutdown
+
+    def answered_error(self, error_code: str) -> None:
+        """An adapter answered a call with this Dapr error code (daprd's RecordErrorCode)."""
+        if self._on_error_code is not None:
+            self._on_error_code(error_code)
 
     async def invoke_binding(self, name: str, request: InvokeRequest) -> InvokeResponse | None:
         """Run one operation on an output binding, checked in daprd's order.

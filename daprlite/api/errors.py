@@ -32,6 +32,11 @@ def malformed_request(detail: str) -> APIError:
     return APIError(400, "ERR_MALFORMED_REQUEST", f"failed deserializing HTTP body: {detail}")
 
 
+def malformed_request_plain(message: str) -> APIError:
+    """ERR_MALFORMED_REQUEST with daprd's message as is (e.g. a refused baggage header)."""
+    return APIError(400, "ERR_MALFORMED_REQUEST", message)
+
+
 def body_read(detail: str) -> APIError:
     return APIError(400, "ERR_BODY_READ", f"failed to read request body: {detail}")
 

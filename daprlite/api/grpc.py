@@ -20,6 +20,7 @@ from grpc_status import rpc_status
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
 from daprlite.api.grpc_auth import TokenInterceptor
+from daprlite.gocompat.baggage import baggage_error
 from daprlite.model.contracts import InvokeRequest
 from daprlite.model.errors import BindingError, ConfigError
 
@@ -46,14 +47,21 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
         # Unlike HTTP, gRPC passes `data` through untouched. The caller's own gRPC call
         # metadata is deliberately not merged into the binding metadata (daprd does, and
         # it leaks user-agent and *-bin trace keys into Kafka headers).
-        incoming = trace_context(context.invocation_metadata() or ())
+        call_metadata = context.invocation_metadata() or ()
+        incoming = trace_context(call_metadata)
         span = self._api.tracer.output(request.name, "grpc", incoming)
-        invoke = InvokeRequest(
-            bytes(request.data),
-            span.metadata(dict(request.metadata)),
-            request.operation,
-            context=incoming,
-        )
+        metadata = span.metadata(dict(request.metadata))
+        baggage = [str(value) for key, value in call_metadata if key == "baggage"]
+        if baggage:
+            # daprd: the call's baggage, joined and checked by Go's parser, into the metadata;
+            # a bad one fails the call with the parser's plain error (code Unknown).
+            joined = ",".join(baggage)
+            problem = baggage_error(joined)
+            if problem is not None:
+                span.end(code_pb2.UNKNOWN, problem)
+                await context.abort(grpc.StatusCode.UNKNOWN, problem)
+            metadata = {**metadata, "baggage": joined}
+        invoke = InvokeRequest(bytes(request.data), metadata, request.operation, context=incoming)
         try:
             response = await self._api.invoke_binding(request.name, invoke)
         except BindingError as exc:
@@ -63,6 +71,7 @@ class DaprServicer(dapr_pb2_grpc.DaprServicer):
             if failed is not None and (headers := response_headers(failed.metadata)):
                 await context.send_initial_metadata(headers)
             message = f"error invoking output binding {request.name}: {exc}"
+            self._api.answered_error("ERR_INVOKE_OUTPUT_BINDING")
             await _abort(context, code_pb2.INTERNAL, message, "ERR_INVOKE_OUTPUT_BINDING")
             raise AssertionError("unreachable") from exc  # abort() always raises
         span.end(code_pb2.OK, None)

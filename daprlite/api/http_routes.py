@@ -20,6 +20,7 @@ from daprlite.api import errors
 from daprlite.api.binding_request import decode_output_binding_request
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
+from daprlite.gocompat.baggage import baggage_error
 from daprlite.gocompat.headers import canonical_mime_header_key, is_token
 from daprlite.gocompat.json import GoJSONError, encode
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
@@ -99,14 +100,27 @@ async def invoke_binding(
         # read: a value that ends within the limit is used, one that does not is this error.
         incomplete = str(exc) in ("EOF", "unexpected EOF")
         detail = "stream too large" if truncated and incomplete else str(exc)
-        return error_reply(errors.malformed_request(detail))
+        return _error(api, errors.malformed_request(detail))
     context = trace_context(headers)
     span = api.tracer.output(
         name, "http", context, lambda: _span_details(method, raw_target, headers)
     )
+    metadata = span.metadata(decoded.metadata)
+    if "baggage" in headers:
+        # daprd joins every baggage header, refuses it if Go's parser finds fault, and else
+        # passes it on in the binding's metadata (so into a Kafka header), tracing on or off.
+        baggage = ",".join(_all_values(headers, "baggage"))
+        problem = baggage_error(baggage)
+        if problem is not None:
+            refused = _error(
+                api, errors.malformed_request_plain(f"invalid baggage header: {problem}")
+            )
+            span.end(refused.status, refused.body.decode("utf-8", "replace"))
+            return refused
+        metadata = {**metadata, "baggage": baggage}
     request = InvokeRequest(
         data=decoded.data,
-        metadata=span.metadata(decoded.metadata),
+        metadata=metadata,
         operation=decoded.operation,
         context=context,
     )
@@ -120,13 +134,23 @@ async def _invoke(api: DaprAPI, name: str, request: InvokeRequest) -> Reply:
     try:
         response = await api.invoke_binding(name, request)
     except BindingError as exc:
-        failed = error_reply(errors.invoke_output_binding(name, str(exc)))
+        failed = _error(api, errors.invoke_output_binding(name, str(exc)))
         # daprd sends what the binding got back (an http call's status) with the error too.
         got_back = getattr(exc, "response", None)
         if got_back is None:
             return failed
         return dataclasses.replace(failed, headers=metadata_headers(got_back.metadata))
     return binding_reply(response)
+
+
+def _all_values(headers: Mapping[str, str], name: str) -> list[str]:
+    getall = getattr(headers, "getall", None)  # a multidict keeps repeated headers
+    return list(getall(name)) if getall is not None else [headers[name]]
+
+
+def _error(api: DaprAPI, exc: APIError) -> Reply:
+    api.answered_error(exc.error_code)
+    return error_reply(exc)
 
 
 def _span_details(method: str, raw_target: str, headers: Mapping[str, str]) -> dict[str, str]:

@@ -157,6 +157,7 @@ def _build_config(
         tracing=dapr_config.tracing if dapr_config else None,
         metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
         secret_scopes=dapr_config.secret_scopes if dapr_config else (),
+        record_error_codes=dapr_config.record_error_codes if dapr_config else False,
         enable_metrics=enable_metrics,
         metrics_port=metrics_port,
     )

@@ -1,6 +1,6 @@
 """Reads a Dapr `Configuration` file (`--config`, `configFilePath`): the parts daprlite acts on,
-`spec.tracing`, `spec.metrics.enabled` and `spec.secrets.scopes`, each bad value told at
-file:line, all at once.
+`spec.tracing`, `spec.metrics` (enabled, recordErrorCodes) and `spec.secrets.scopes`, each bad
+value told at file:line, all at once.
 
 Every other field (accessControl, mtls, features, ...) is accepted and has no effect, so a file
 written for daprd works unchanged; each one is named at debug level.
@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from daprlite.gocompat.duration import DurationError, parse_duration
 from daprlite.model.errors import ConfigError, Problem
 from daprlite.model.secret_scope import SecretScope
 from daprlite.model.tracing import DEFAULT_SAMPLING_RATE, TracingSpec
@@ -34,8 +35,9 @@ _TAG = "tag:yaml.org,2002:"
 _GO_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _PROTOCOLS = ("http", "grpc")
 # The fields of `spec.tracing` / `spec.tracing.otel` daprlite reads; the rest is logged only.
-_TRACING_READ = {"samplingRate", "zipkin", "otel"}
-_OTEL_READ = {"endpointAddress", "protocol", "isSecure"}
+_TRACING_READ = {"samplingRate", "zipkin", "otel", "stdout"}
+_OTEL_READ = {"endpointAddress", "protocol", "isSecure", "headers", "timeout"}
+_METRICS_READ = {"enabled", "recordErrorCodes"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class DaprConfiguration:
     tracing: TracingSpec | None = None  # None: the file has no spec.tracing
     metrics_enabled: bool | None = None  # None: the file has no spec.metrics.enabled
     secret_scopes: tuple[SecretScope, ...] = ()
+    record_error_codes: bool = False  # spec.metrics.recordErrorCodes (daprd's default: off)
 
 
 class ConfigurationError(ConfigError):
@@ -99,9 +102,15 @@ class _Reader:
         for key in spec.keys() - {"tracing", "metrics", "secrets"}:
             log.debug("%s:%d: spec.%s has no effect in daprlite", self.file, _line(spec[key]), key)
         tracing = self.tracing(spec["tracing"]) if "tracing" in spec else None
-        metrics = self.metrics(spec["metrics"]) if "metrics" in spec else None
+        enabled, error_codes = self.metrics(spec["metrics"]) if "metrics" in spec else (None, False)
         scopes = self.secret_scopes(spec["secrets"]) if "secrets" in spec else ()
-        return DaprConfiguration(self.file, tracing, metrics, scopes)
+        return DaprConfiguration(
+            self.file,
+            tracing,
+            enabled,
+            secret_scopes=scopes,
+            record_error_codes=error_codes,
+        )
 
     def secret_scopes(self, node: Node) -> tuple[SecretScope, ...]:
         """`spec.secrets.scopes`: per store, which secrets the secrets API may give out."""
@@ -143,14 +152,21 @@ class _Reader:
         for key in fields.keys() - _TRACING_READ:
             where = f"{self.file}:{_line(fields[key])}"
             log.debug("%s: spec.tracing.%s has no effect in daprlite", where, key)
-        rate = self.sampling_rate(fields.get("samplingRate"))
+        rate_node = fields.get("samplingRate")
+        rate = self.sampling_rate(rate_node)
+        rate_given = not (rate_node is None or _is_null(rate_node) or rate_node.value == "")
+        stdout = False
+        stdout_node = fields.get("stdout")
+        if stdout_node is not None and not _is_null(stdout_node):
+            stdout = self.boolean(stdout_node, "tracing.stdout", False)
+        headers: tuple[tuple[str, str], ...] = ()
+        timeout: float | None = None
         zipkin = ""
         if "zipkin" in fields and (z := self.mapping(fields["zipkin"], "tracing.zipkin")):
             zipkin = self.string(z.get("endpointAddress"), "tracing.zipkin.endpointAddress")
         endpoint, protocol, secure = "", "", True
         if "otel" in fields and (otel := self.mapping(fields["otel"], "tracing.otel")):
             for key in otel.keys() - _OTEL_READ:
-                # otel.headers may hold credentials: only its name is ever logged.
                 where = f"{self.file}:{_line(otel[key])}"
                 log.debug("%s: spec.tracing.otel.%s has no effect in daprlite", where, key)
             endpoint = self.string(otel.get("endpointAddress"), "tracing.otel.endpointAddress")
@@ -161,7 +177,45 @@ class _Reader:
             secure_node = otel.get("isSecure")
             if secure_node is not None and not _is_null(secure_node):
                 secure = self.boolean(secure_node, "tracing.otel.isSecure", True)
-        return TracingSpec(rate, zipkin, endpoint, protocol, secure)
+            headers = self.otel_headers(otel.get("headers"))
+            timeout = self.otel_timeout(otel.get("timeout"))
+        return TracingSpec(
+            rate, zipkin, endpoint, protocol, secure, headers, timeout, stdout, rate_given
+        )
+
+    def otel_headers(self, node: Node | None) -> tuple[tuple[str, str], ...]:
+        """daprd reads a file's `otel.headers` as a list of `name=value` strings (an entry
+        without `=` is skipped, as daprd does). Values are never put in a message."""
+        if node is None or _is_null(node):
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.problem(node, 'tracing.otel.headers must be a list of "name=value" entries')
+            return ()
+        headers: list[tuple[str, str]] = []
+        for entry in node.value:
+            if not isinstance(entry, ScalarNode) or _is_null(entry):
+                # The Kubernetes form ({name, value}) fails daprd's file loader too.
+                self.problem(entry, 'each tracing.otel.headers entry must be "name=value" text')
+                continue
+            name, equals, value = str(entry.value).partition("=")
+            if equals:
+                headers.append((name, value))
+        return tuple(headers)
+
+    def otel_timeout(self, node: Node | None) -> float | None:
+        if node is None or _is_null(node):
+            return None
+        text = str(node.value) if isinstance(node, ScalarNode) else ""
+        if not isinstance(node, ScalarNode) or node.tag != _TAG + "str":
+            # daprd's YAML decoder takes a duration only as text ("10s").
+            self.problem(node, 'tracing.otel.timeout must be a duration such as "10s"')
+            return None
+        try:
+            seconds = parse_duration(text)
+        except DurationError as exc:
+            self.problem(node, f"tracing.otel.timeout: {exc}")
+            return None
+        return seconds if seconds > 0 else None  # no positive timeout: the exporter's default
 
     def sampling_rate(self, node: Node | None) -> float:
         if node is None or _is_null(node) or node.value == "":
@@ -174,11 +228,21 @@ class _Reader:
         # daprd's ratio sampler treats anything above 1 as "always".
         return min(rate, 1.0)
 
-    def metrics(self, node: Node) -> bool | None:
+    def metrics(self, node: Node) -> tuple[bool | None, bool]:
+        """`spec.metrics.enabled` (None: not said) and `recordErrorCodes` (default false)."""
         fields = self.mapping(node, "spec.metrics")
-        if fields is None or "enabled" not in fields or _is_null(fields["enabled"]):
-            return None
-        return self.boolean(fields["enabled"], "metrics.enabled", True)
+        if fields is None:
+            return None, False
+        for key in fields.keys() - _METRICS_READ:
+            where = f"{self.file}:{_line(fields[key])}"
+            log.debug("%s: spec.metrics.%s has no effect in daprlite", where, key)
+        enabled = None
+        if "enabled" in fields and not _is_null(fields["enabled"]):
+            enabled = self.boolean(fields["enabled"], "metrics.enabled", True)
+        error_codes = fields.get("recordErrorCodes")
+        if error_codes is None or _is_null(error_codes):
+            return enabled, False
+        return enabled, self.boolean(error_codes, "metrics.recordErrorCodes", False)
 
     def mapping(self, node: Node | None, label: str) -> dict[str, Node] | None:
         if node is None or _is_null(node):

@@ -15,7 +15,7 @@ from typing import Literal, cast
 
 from daprlite.model.errors import ConfigError
 from daprlite.model.secret_scope import SecretScope
-from daprlite.model.tracing import TracingSpec
+from daprlite.model.tracing import OtelEnvironmentError, TracingSpec, otel_from_environment
 
 LogLevel = Literal["debug", "info", "warn", "error", "fatal", "panic"]
 AppProtocol = Literal["http", "grpc"]
@@ -108,6 +108,7 @@ class RunConfig:
     metrics_enabled: bool | None = None
     # `spec.secrets.scopes`: what the secrets API may give out of each store (none: everything).
     secret_scopes: tuple[SecretScope, ...] = ()
+    record_error_codes: bool = False  # spec.metrics.recordErrorCodes: dapr_error_code_total
     # Metrics (Prometheus text on every path of its own port); 0 means "any free port".
     enable_metrics: bool = True
     metrics_port: int = 0
@@ -133,6 +134,7 @@ class RunConfig:
         tracing: TracingSpec | None = None,
         metrics_enabled: bool | None = None,
         secret_scopes: Sequence[SecretScope] = (),
+        record_error_codes: bool = False,
         enable_metrics: bool = True,
         metrics_port: int = 0,
         environ: Mapping[str, str] | None = None,
@@ -162,6 +164,11 @@ class RunConfig:
             )
         if not app_channel_address.strip():
             problems.append(FieldProblem("app_channel_address", "must not be empty"))
+        try:
+            # daprd completes spec.tracing from OTEL_EXPORTER_OTLP_*, also with no --config.
+            tracing = otel_from_environment(tracing, os.environ if environ is None else environ)
+        except OtelEnvironmentError as exc:
+            problems.append(FieldProblem("tracing", f"from the environment: {exc}"))
         if problems:
             raise RunConfigError(problems, names)
         return cls(
@@ -184,6 +191,7 @@ class RunConfig:
             tracing=tracing,
             metrics_enabled=metrics_enabled,
             secret_scopes=tuple(secret_scopes),
+            record_error_codes=record_error_codes,
             enable_metrics=enable_metrics,
             metrics_port=metrics_port,
         )

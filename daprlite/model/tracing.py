@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple, Protocol
 
 # What daprd writes into binding metadata when no trace is active: its no-op span's context.
@@ -73,11 +73,88 @@ class TracingSpec:
     otel_endpoint: str = ""
     otel_protocol: str = ""  # "http" or "grpc"; daprd makes no OTLP exporter without one
     otel_is_secure: bool = True
+    # Sent with every OTLP export; may hold credentials, so never in a repr.
+    otel_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    otel_timeout: float | None = None  # seconds; None: the exporter's default (10 s)
+    stdout: bool = False  # each finished span written to the sidecar's log
+    # Whether the file gave samplingRate: the OTEL_EXPORTER_OTLP_* fallback sets "1" only if not.
+    sampling_rate_given: bool = True
 
     @property
     def enabled(self) -> bool:
         # daprd: samplingRate "0" turns tracing off, whatever the exporters say.
         return self.sampling_rate > 0
+
+
+class OtelEnvironmentError(ValueError):
+    """An OTEL_EXPORTER_OTLP_* variable daprd would refuse to start with."""
+
+
+def otel_from_environment(
+    spec: TracingSpec | None, environ: Mapping[str, str]
+) -> TracingSpec | None:
+    """`spec` completed from the OTEL_EXPORTER_OTLP_* variables, as daprd's
+    SetTracingSpecFromEnv does (also with no Configuration at all). Nothing changes when the
+    file gave an OTLP endpoint. Raises OtelEnvironmentError for bad headers or timeout."""
+    if spec is not None and spec.otel_endpoint:
+        return spec
+    base = spec if spec is not None else TracingSpec(sampling_rate_given=False)
+    changes: dict[str, object] = {}
+    endpoint = _env(environ, "ENDPOINT")
+    if endpoint:
+        for scheme in ("http://", "https://"):  # daprd strips one of each, in this order
+            endpoint = endpoint.removeprefix(scheme)
+        changes["otel_endpoint"] = endpoint
+        if not base.sampling_rate_given:
+            changes["sampling_rate"] = 1.0
+        # OTLP names grpc, http/protobuf and http/json; daprd keeps http or grpc (the default).
+        protocol = _env(environ, "PROTOCOL")
+        changes["otel_protocol"] = "http" if protocol.startswith("http") else "grpc"
+        # Only the general variable, and only the exact text "true", as daprd reads it.
+        if environ.get("OTEL_EXPORTER_OTLP_INSECURE") == "true":
+            changes["otel_is_secure"] = False
+    headers = _env(environ, "HEADERS")
+    if headers:
+        changes["otel_headers"] = base.otel_headers + _env_headers(headers)
+    timeout = _env(environ, "TIMEOUT")
+    if timeout:
+        if not re.fullmatch(r"[+-]?[0-9]+", timeout):
+            raise OtelEnvironmentError(f"OTEL_EXPORTER_OTLP_TIMEOUT is not a number: {timeout!r}")
+        if int(timeout) > 0:
+            changes["otel_timeout"] = int(timeout) / 1000.0  # milliseconds
+    if not changes:
+        return spec
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def _env(environ: Mapping[str, str], name: str) -> str:
+    # The traces-only variable first, then the general one; an empty value counts as unset.
+    return environ.get(f"OTEL_EXPORTER_OTLP_TRACES_{name}") or environ.get(
+        f"OTEL_EXPORTER_OTLP_{name}", ""
+    )
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _env_headers(text: str) -> tuple[tuple[str, str], ...]:
+    """daprd's StringToHeader: `name=value` pairs split on commas, names checked, values
+    %-unescaped and trimmed. Errors never show a value (it may be a credential)."""
+    from urllib.parse import unquote
+
+    headers: dict[str, str] = {}
+    for pair in text.split(","):
+        name, equals, value = pair.partition("=")
+        if not equals:
+            raise OtelEnvironmentError("OTEL_EXPORTER_OTLP_HEADERS: an entry has no '='")
+        name = name.strip()
+        if not _TOKEN.fullmatch(name):
+            raise OtelEnvironmentError(f"OTEL_EXPORTER_OTLP_HEADERS: invalid header name {name!r}")
+        if _BAD_ESCAPE.search(value):
+            raise OtelEnvironmentError(f"OTEL_EXPORTER_OTLP_HEADERS: bad %-escape in {name}")
+        headers[name] = unquote(value, errors="surrogateescape").strip()
+    return tuple(headers.items())
 
 
 class OutputTrace(Protocol):

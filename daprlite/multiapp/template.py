@@ -195,6 +195,7 @@ class _Parser:
                 tracing=dapr_config.tracing if dapr_config else None,
                 metrics_enabled=dapr_config.metrics_enabled if dapr_config else None,
                 secret_scopes=dapr_config.secret_scopes if dapr_config else (),
+                record_error_codes=dapr_config.record_error_codes if dapr_config else False,
                 enable_metrics=self._bool(fields.get("enableMetrics"), True),
                 metrics_port=self._port(fields.get("metricsPort")),
                 names=_FIELD_KEYS,

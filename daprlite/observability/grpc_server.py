@@ -22,6 +22,11 @@ def _go_name(code: grpc.StatusCode) -> str:
 _STATUS = {code: _go_name(code) for code in grpc.StatusCode}
 
 
+def go_status_name(code: grpc.StatusCode) -> str:
+    """`code` as Go's `codes.Code.String()` writes it, the label value daprd records."""
+    return _STATUS.get(code, "Unknown")
+
+
 class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Wraps unary-unary handlers (every RPC the Dapr API serves); others pass untouched."""
 

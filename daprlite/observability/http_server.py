@@ -1,12 +1,12 @@
-"""`dapr_http_server_*` for the Dapr HTTP API: one aiohttp middleware, installed only when
-metrics are on, outermost so it sees the status the client gets."""
+"""`dapr_http_server_*` for the Dapr HTTP API: a recorder the API's error middleware calls for
+every answer, given only when metrics are on (api.http.RequestRecorder)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
 
 from daprlite.observability.metrics import Metrics
 
@@ -14,35 +14,24 @@ from daprlite.observability.metrics import Metrics
 _CATCH_ALL = "/{tail}"
 
 
-def http_metrics_middleware(metrics: Metrics) -> Middleware:
+def http_request_recorder(metrics: Metrics) -> Callable[[web.Request, int, int, float], None]:
     app_id = metrics.app_id
+    sized = (app_id,)
     count, latency = metrics.http_count.inc, metrics.http_latency.observe
-    responded = metrics.http_response_count.inc
     request_bytes = metrics.http_request_bytes.observe
     response_bytes = metrics.http_response_bytes.observe
+    clock = time.perf_counter
+    responded = metrics.http_response_count.inc
 
-    @web.middleware
-    async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
-        started = time.perf_counter()
-        status, sent = 500, 0
-        try:
-            response = await handler(request)
-            status = response.status
-            body = getattr(response, "body", None)
-            sent = len(body) if isinstance(body, bytes | bytearray) else 0
-            return response
-        except web.HTTPException as exc:
-            status = exc.status
-            raise
-        finally:
-            # daprd's default (increasedCardinality) labels a bindings call with its own path.
-            path = request.path if _route(request) != _CATCH_ALL else ""
-            labels = (app_id, request.method, path, str(status))
-            count(labels)
-            responded(labels)
-            latency(labels, (time.perf_counter() - started) * 1000.0)
-            request_bytes((app_id,), float(request.content_length or 0))
-            response_bytes((app_id,), float(sent))
+    def record(request: web.Request, status: int, sent: int, started: float) -> None:
+        # daprd's default (increasedCardinality) labels a bindings call with its own path.
+        path = request.path if _route(request) != _CATCH_ALL else ""
+        labels = (app_id, request.method, path, str(status))
+        count(labels)
+        responded(labels)
+        latency(labels, (clock() - started) * 1000.0)
+        request_bytes(sized, float(request.content_length or 0))
+        response_bytes(sized, float(sent))
 
     return record
 

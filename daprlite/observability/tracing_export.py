@@ -1,4 +1,4 @@
-"""The span exporters `spec.tracing` asks for: OTLP over HTTP or gRPC, and Zipkin."""
+"""The span exporters `spec.tracing` asks for: OTLP over HTTP or gRPC, Zipkin, and the log."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ log = logging.getLogger("daprlite.tracing")
 
 def span_exporters(spec: TracingSpec) -> list[SpanExporter]:
     exporters: list[SpanExporter] = []
+    if spec.stdout:
+        from daprlite.observability.tracing_stdout import LogSpanExporter
+
+        exporters.append(LogSpanExporter())
     if spec.otel_endpoint and spec.otel_protocol:
         exporters.append(_otlp(spec))
     elif spec.otel_endpoint:
@@ -37,11 +41,20 @@ def _otlp(spec: TracingSpec) -> SpanExporter:
         )
 
         log.info("tracing: exporting over OTLP/gRPC to %s", address)
-        return GrpcExporter(endpoint=address, insecure=not spec.otel_is_secure)
+        return GrpcExporter(
+            endpoint=address,
+            insecure=not spec.otel_is_secure,
+            headers=dict(spec.otel_headers) or None,
+            timeout=spec.otel_timeout,
+        )
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     scheme = "https" if spec.otel_is_secure else "http"
     if "/" not in address:
         address += "/v1/traces"  # Go's otlptracehttp default path
     log.info("tracing: exporting over OTLP/HTTP to %s://%s", scheme, address)
-    return OTLPSpanExporter(endpoint=f"{scheme}://{address}")
+    return OTLPSpanExporter(
+        endpoint=f"{scheme}://{address}",
+        headers=dict(spec.otel_headers) or None,
+        timeout=spec.otel_timeout,
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 
@@ -12,6 +13,9 @@ from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.model.errors import AppError
 from daprlite.model.tracing import NO_TRACER, Tracer
+
+if TYPE_CHECKING:
+    import grpc
 
 PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
 # Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
@@ -30,6 +34,22 @@ _GO_CLIENT_HEADERS = {"User-Agent": "Go-http-client/1.1", "Accept-Encoding": "gz
 def route_of(component: Component) -> str:
     # daprd reads the exact key `route`; the default path is the component name.
     return component.metadata.get("route") or component.name
+
+
+class AppCallRecorder(Protocol):
+    """Told of every call to the app (observability.app_calls); None when metrics are off."""
+
+    def http_call(
+        self, method: str, route: str, status: int, sent: int, received: int, seconds: float
+    ) -> None: ...
+
+    def grpc_call(
+        self, method: str, code: grpc.StatusCode, sent: int, received: int, seconds: float
+    ) -> None: ...
+
+    def grpc_delivery(
+        self, method: str, code: grpc.StatusCode, data_in: int, data_out: int, seconds: float
+    ) -> None: ...
 
 
 class AppChannel(Protocol):
@@ -51,10 +71,12 @@ class HttpAppChannel:
         address: str = "127.0.0.1",
         token: str | None = None,
         tracer: Tracer = NO_TRACER,
+        calls: AppCallRecorder | None = None,
     ) -> None:
         self.port, self.address = port, address
         self._token = token
         self._tracer = tracer
+        self._calls = calls
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -79,6 +101,7 @@ class HttpAppChannel:
         its input bindings; daprlite stops with the reason instead of reading nothing silently.
         """
         route = route_of(component)
+        started, status, received, elapsed = time.perf_counter(), 500, -1, None
         try:
             async with self._client().options(
                 self._url(route),
@@ -86,6 +109,8 @@ class HttpAppChannel:
                 timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
                 allow_redirects=False,
             ) as response:
+                status, received = response.status, received_length(response)
+                elapsed = time.perf_counter() - started
                 await response.read()
         except TimeoutError:
             raise AppError(
@@ -98,11 +123,19 @@ class HttpAppChannel:
                 f"the app on port {self.port} broke off OPTIONS /{route.lstrip('/')}: "
                 f"{exc or type(exc).__name__}; is --app-port the port of its HTTP server?"
             ) from exc
+        finally:
+            # daprd's probe goes through the same app channel, so it counts as a client call.
+            if self._calls is not None:
+                if elapsed is None:  # no answer: the time until the failure
+                    elapsed = time.perf_counter() - started
+                self._calls.http_call("OPTIONS", route, status, 0, received, elapsed)
         return 200 <= response.status < 300 or response.status == 405
 
     def handler_for(self, component: Component) -> EventHandler:
-        url = self._url(route_of(component))
-        name, tracer = component.name, self._tracer
+        route = route_of(component)
+        url = self._url(route)
+        name, tracer, calls = component.name, self._tracer, self._calls
+        clock = time.perf_counter
 
         async def deliver(event: BindingEvent) -> None:
             trace = tracer.input(name, "http", event.metadata)
@@ -112,13 +145,23 @@ class HttpAppChannel:
             # context replaces the record's instead of travelling beside it.
             for key, value in trace.context().items():
                 headers[canonical_mime_header_key(key)] = value
+            started, answered = (clock() if calls is not None else 0.0), False
             try:
                 async with self._client().post(
                     url, data=event.data, headers=headers, allow_redirects=False
                 ) as response:
+                    if calls is not None:
+                        # daprd's round trip ends when the answer's headers are in.
+                        answered = True
+                        calls.http_call(
+                            "POST", route, response.status, len(event.data),
+                            received_length(response), clock() - started,
+                        )  # fmt: skip
                     body = await response.read()
             except (aiohttp.ClientError, OSError, ValueError) as exc:
                 # ValueError: a header value aiohttp refuses to send.
+                if calls is not None and not answered:
+                    calls.http_call("POST", route, 500, len(event.data), -1, clock() - started)
                 trace.end(0, str(exc))
                 raise DeliveryError(f"error invoking app: {exc}") from exc
             if not 200 <= response.status < 300:
@@ -143,6 +186,15 @@ class HttpAppChannel:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def received_length(response: aiohttp.ClientResponse) -> int:
+    """The answer's size as daprd records it: its Content-Length, or -1 without one. Go's
+    client unzips a gzip answer itself (it asked for gzip) and then drops the length."""
+    length = response.content_length
+    if length is None or response.headers.get("Content-Encoding", "").lower() == "gzip":
+        return -1
+    return length
 
 
 def metadata_headers(metadata: Mapping[str, str]) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 from dapr.proto.runtime.v1 import appcallback_pb2, appcallback_pb2_grpc
 from google.protobuf import empty_pb2
@@ -9,7 +11,10 @@ from google.protobuf import empty_pb2
 from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.model.tracing import NO_TRACER, Tracer
-from daprlite.runtime.app_channel import PROBE_TIMEOUT
+from daprlite.runtime.app_channel import PROBE_TIMEOUT, AppCallRecorder
+
+LIST_INPUT_BINDINGS = "/dapr.proto.runtime.v1.AppCallback/ListInputBindings"
+ON_BINDING_EVENT = "/dapr.proto.runtime.v1.AppCallback/OnBindingEvent"
 
 
 class GrpcAppChannel:
@@ -19,8 +24,10 @@ class GrpcAppChannel:
         address: str = "127.0.0.1",
         token: str | None = None,
         tracer: Tracer = NO_TRACER,
+        calls: AppCallRecorder | None = None,
     ) -> None:
         self._tracer = tracer
+        self._calls = calls
         self._channel = grpc.aio.insecure_channel(f"{address}:{port}")
         self._stub = appcallback_pb2_grpc.AppCallbackStub(self._channel)  # type: ignore[no-untyped-call]
         self._call_metadata = (("dapr-api-token", token),) if token else ()
@@ -29,18 +36,26 @@ class GrpcAppChannel:
 
     async def is_subscribed(self, component: Component) -> bool:
         if self._subscribed is None:
+            started, code, received = time.perf_counter(), grpc.StatusCode.OK, 0
             try:
                 response = await self._stub.ListInputBindings(
                     empty_pb2.Empty(), metadata=self._call_metadata, timeout=PROBE_TIMEOUT
                 )
                 self._subscribed = frozenset(response.bindings)
-            except grpc.aio.AioRpcError:
+                received = response.ByteSize()
+            except grpc.aio.AioRpcError as exc:
                 # As daprd: an app that cannot list its bindings subscribes to none.
                 self._subscribed = frozenset()
+                code = exc.code()
+            if self._calls is not None:
+                # daprd's app connection has its metrics client interceptor on every call.
+                elapsed = time.perf_counter() - started
+                self._calls.grpc_call(LIST_INPUT_BINDINGS, code, 0, received, elapsed)
         return component.name in self._subscribed
 
     def handler_for(self, component: Component) -> EventHandler:
-        name, tracer = component.name, self._tracer
+        name, tracer, calls = component.name, self._tracer, self._calls
+        clock = time.perf_counter
 
         async def deliver(event: BindingEvent) -> None:
             trace = tracer.input(name, "grpc", event.metadata)
@@ -49,17 +64,38 @@ class GrpcAppChannel:
             )
             # daprd sends traceparent/tracestate as call metadata only from a valid parent.
             metadata = self._call_metadata + tuple(trace.context().items())
+            started = clock() if calls is not None else 0.0
             try:
-                await self._stub.OnBindingEvent(request, metadata=metadata)
+                response = await self._stub.OnBindingEvent(request, metadata=metadata)
             except grpc.aio.AioRpcError as exc:
+                if calls is not None:
+                    _record(calls, exc.code(), request, None, clock() - started)
                 trace.end(exc.code().value[0], exc.details())
                 raise DeliveryError(
                     f"error invoking app: rpc error: code = {exc.code().name} "
                     f"desc = {exc.details()}"
                 ) from exc
+            if calls is not None:
+                _record(calls, grpc.StatusCode.OK, request, response, clock() - started)
             trace.end(0, None)
 
         return deliver
 
     async def close(self) -> None:
         await self._channel.close()
+
+
+def _record(
+    calls: AppCallRecorder,
+    code: grpc.StatusCode,
+    request: appcallback_pb2.BindingEventRequest,
+    response: appcallback_pb2.BindingEventResponse | None,
+    seconds: float,
+) -> None:
+    # daprd records a gRPC delivery twice: its connection's client interceptor sees whole
+    # messages, and the binding code then reports it in the server family with data sizes.
+    sent, data_in = request.ByteSize(), len(request.data)
+    received = response.ByteSize() if response is not None else 0
+    data_out = len(response.data) if response is not None else 0
+    calls.grpc_call(ON_BINDING_EVENT, code, sent, received, seconds)
+    calls.grpc_delivery(ON_BINDING_EVENT, code, data_in, data_out, seconds)

@@ -18,7 +18,6 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TextIO
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from daprlite import console
 from daprlite.api.core import DaprAPI
@@ -92,7 +91,13 @@ class Sidecar:
             observer = combine(observer, self.metrics, self.introspection.tail)
         self.observer = observer
         self.api = DaprAPI(
-            config, self.store, self.readiness, self.request_stop, observer, self.tracer
+            config,
+            self.store,
+            self.readiness,
+            self.request_stop,
+            observer,
+            self.tracer,
+            on_error_code=_error_code_recorder(self.metrics, config),
         )
         self.http_port = 0
         self.grpc_port = 0
@@ -184,16 +189,16 @@ class Sidecar:
         self.metrics_port = self._metrics_server.port
 
     async def _open_http(self) -> None:
-        outer: tuple[Middleware, ...] = ()
+        record = None
         if self.metrics is not None:
-            from daprlite.observability.http_server import http_metrics_middleware
+            from daprlite.observability.http_server import http_request_recorder
 
-            outer = (http_metrics_middleware(self.metrics),)
+            record = http_request_recorder(self.metrics)
         app = build_http_app(
             self.api,
             max_body_bytes=self.config.max_body_bytes,
             api_token=self.config.api_token,
-            outer=outer,
+            record=record,
         )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -251,12 +256,17 @@ class Sidecar:
 
     def _open_app_channel(self, port: int) -> AppChannel:
         address, token = self.config.app_channel_address, self.config.app_api_token
+        calls = None
+        if self.metrics is not None:  # the calls to the app: dapr_http_client_*, ..._client_*
+            from daprlite.observability.app_calls import AppCallMetrics
+
+            calls = AppCallMetrics(self.metrics)
         if self.config.app_protocol == "grpc":
             # Imported here: the gRPC stubs cost start-up time that HTTP apps need not pay.
             from daprlite.runtime.app_channel_grpc import GrpcAppChannel
 
-            return GrpcAppChannel(port, address, token, self.tracer)
-        return HttpAppChannel(port, address, token, self.tracer)
+            return GrpcAppChannel(port, address, token, self.tracer, calls)
+        return HttpAppChannel(port, address, token, self.tracer, calls)
 
     async def _unless_app_exits(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run a start-up step, but give up early when the app dies or a stop is requested."""
@@ -328,6 +338,17 @@ class Sidecar:
                 log.exception("secret store %s did not close cleanly", name)
         await self.tracer.close()  # last: the spans of everything above are exported
         log.info("Dapr sidecar stopped.")
+
+
+def _error_code_recorder(
+    metrics: Metrics | None, config: RunConfig
+) -> Callable[[str], None] | None:
+    # daprd registers dapr_error_code_total only with metrics on and recordErrorCodes: true.
+    if metrics is None or not config.record_error_codes:
+        return None
+    from daprlite.observability.error_codes import ErrorCodeMetrics
+
+    return ErrorCodeMetrics(metrics).record
 
 
 def tracer_for(config: RunConfig) -> Tracer:

@@ -10,7 +10,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from confluent_kafka import Producer
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from daprlite.api.core import DaprAPI
 from daprlite.api.http import build_http_app
@@ -31,6 +30,7 @@ from daprlite.observability.tracing import OtelTracer
 from daprlite.runtime.app_channel import HttpAppChannel
 from tests.e2e.kafka_io import read_records
 from tests.integration.recording_app import RecordingApp
+from tests.support.otlp import OtlpReceiver
 from tests.support.wait import eventually
 
 pytestmark = pytest.mark.kafka
@@ -147,40 +147,6 @@ async def test_an_input_record_continues_its_trace_to_the_app(kafka_broker, kafk
 async def test_tracing_off_the_app_gets_the_records_traceparent(kafka_broker, kafka_topic) -> None:
     headers = await deliver_one(kafka_broker.bootstrap, kafka_topic(), NO_TRACER)
     assert headers["traceparent"] == CALLER
-
-
-class OtlpReceiver:
-    """An OTLP/HTTP trace receiver: POST /v1/traces, protobuf bodies, spans kept in order."""
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[str, object]] = []  # (service.name, Span)
-        self.port = 0
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/v1/traces", self._traces)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _traces(self, request: web.Request) -> web.Response:
-        export = ExportTraceServiceRequest.FromString(await request.read())
-        for resource_spans in export.resource_spans:
-            service = next(
-                a.value.string_value
-                for a in resource_spans.resource.attributes
-                if a.key == "service.name"
-            )
-            for scope in resource_spans.scope_spans:
-                self.spans.extend((service, span) for span in scope.spans)
-        return web.Response(status=200, content_type="application/x-protobuf")
 
 
 async def test_spans_are_exported_over_otlp_http_as_one_trace(kafka_broker, kafka_topic) -> None:

@@ -163,6 +163,15 @@ async def test_sidecar_metrics_over_http(kafka_broker, kafka_topic, tmp_path) ->
     assert total(rpcs, grpc_server_status="Internal") == 1  # Go's name for the code
     assert families["dapr_grpc_io_server_server_latency"][0] == "histogram"
 
+    # The deliveries to the app and the start-up probe, as daprd's app channel counts them.
+    client = families["dapr_http_client_completed_count"]
+    assert client[0] == "counter"
+    assert total(client, method="POST", path="/orders", status="200") == 5
+    # `direction: input, output` skips the OPTIONS probe (daprd's rule), so none is counted.
+    assert total(client, method="OPTIONS") == 0
+    sent = families["dapr_http_client_sent_bytes"]
+    assert {s[1]["status"] for s in sent[1]} == {""}
+
     # This one Dapr does name with _total; the parser files it under the bare family name.
     assert "# TYPE dapr_runtime_component_init_total counter" in text
     init = families["dapr_runtime_component_init"]

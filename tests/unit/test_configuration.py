@@ -46,7 +46,9 @@ def test_otel_and_metrics(tmp_path: Path) -> None:
 def test_no_tracing_section_is_tracing_off_and_no_rate_is_daprds_default(tmp_path: Path) -> None:
     assert read_configuration(write(tmp_path, HEAD + "spec: {}\n")).tracing is None
     config = read_configuration(write(tmp_path, HEAD + "spec:\n  tracing:\n    stdout: true\n"))
-    assert config.tracing == TracingSpec(DEFAULT_SAMPLING_RATE)
+    assert config.tracing == TracingSpec(
+        DEFAULT_SAMPLING_RATE, stdout=True, sampling_rate_given=False
+    )
 
 
 def test_a_rate_above_one_is_always(tmp_path: Path) -> None:
@@ -105,13 +107,14 @@ def test_unknown_fields_are_ignored_with_a_debug_line(
         tmp_path,
         HEAD + "spec:\n  mtls:\n    enabled: true\n  tracing:\n    samplingRate: '1'\n"
         "    otel:\n      endpointAddress: h:1\n      protocol: grpc\n      isSecure: true\n"
-        "      headers:\n      - name: authorization\n        value: Bearer s3cret\n",
+        "      headers:\n      - authorization=Bearer s3cret\n      compression: gzip\n",
     )
     with caplog.at_level(logging.DEBUG, logger="daprlite.components"):
         config = read_configuration(file)
-    assert config.tracing == TracingSpec(1.0, "", "h:1", "grpc", True)
+    headers = (("authorization", "Bearer s3cret"),)
+    assert config.tracing == TracingSpec(1.0, "", "h:1", "grpc", True, otel_headers=headers)
     assert "spec.mtls has no effect" in caplog.text
-    assert "spec.tracing.otel.headers has no effect" in caplog.text
+    assert "spec.tracing.otel.compression has no effect" in caplog.text
     assert "s3cret" not in caplog.text
 
 
