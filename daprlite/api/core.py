@@ -31,6 +31,9 @@ from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.resiliency.breaker import BreakerOpenError
+from daprlite.resiliency.provider import Resiliency
+from daprlite.resiliency.runner import PolicyTimeoutError
 
 log = logging.getLogger("daprlite.api")
 
@@ -57,6 +60,8 @@ class DaprAPI:
         self.store = store
         self.readiness = readiness
         self._on_shutdown = on_shutdown
+        # Outbound policies; the runtime replaces it once the Resiliency resources are loaded.
+        self.resiliency = Resiliency()
 
     async def invoke_binding(self, name: str, request: InvokeRequest) -> InvokeResponse | None:
         """Run one operation on an output binding, checked in daprd's order.
@@ -67,8 +72,17 @@ class DaprAPI:
         # daprd times and counts every call that reaches its binding sender, so a refused
         # operation or an unknown name is a failed call in dapr_component_output_binding_*.
         started = time.perf_counter()
+        policy = self.resiliency.outbound(name)
         try:
-            response = await self._checked(name, request).invoke(request)
+            binding = self._checked(name, request)
+            if policy is None:
+                response = await binding.invoke(request)
+            else:
+                response = await policy.run(lambda: binding.invoke(request))
+        except (PolicyTimeoutError, BreakerOpenError) as exc:
+            failure = BindingInvokeError(str(exc))
+            self._observed(name, request, started, str(failure))
+            raise failure from None
         except BindingError as exc:
             self._observed(name, request, started, str(exc))
             raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 import aiohttp
@@ -12,6 +12,8 @@ from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.model.errors import AppError
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.resiliency.breaker import BreakerOpenError
+from daprlite.resiliency.runner import PolicyRunner, PolicyTimeoutError, StatusError
 
 PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
 # Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
@@ -38,8 +40,9 @@ class AppChannel(Protocol):
     async def is_subscribed(self, component: Component) -> bool:
         """Whether the app wants this input binding's events."""
 
-    def handler_for(self, component: Component) -> EventHandler:
-        """A handler that delivers one event and raises DeliveryError unless the app took it."""
+    def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
+        """A handler that delivers one event and raises DeliveryError unless the app took it;
+        `policy`: the component's inbound resiliency, around each call to the app."""
 
     async def close(self) -> None: ...
 
@@ -100,9 +103,15 @@ class HttpAppChannel:
             ) from exc
         return 200 <= response.status < 300 or response.status == 405
 
-    def handler_for(self, component: Component) -> EventHandler:
+    def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
         url = self._url(route_of(component))
         name, tracer = component.name, self._tracer
+
+        async def post(data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+            async with self._client().post(
+                url, data=data, headers=headers, allow_redirects=False
+            ) as response:
+                return response.status, await response.read()
 
         async def deliver(event: BindingEvent) -> None:
             trace = tracer.input(name, "http", event.metadata)
@@ -113,22 +122,32 @@ class HttpAppChannel:
             for key, value in trace.context().items():
                 headers[canonical_mime_header_key(key)] = value
             try:
-                async with self._client().post(
-                    url, data=event.data, headers=headers, allow_redirects=False
-                ) as response:
-                    body = await response.read()
-            except (aiohttp.ClientError, OSError, ValueError) as exc:
+                if policy is None:  # inline: the common path pays for no extra call
+                    async with self._client().post(
+                        url, data=event.data, headers=headers, allow_redirects=False
+                    ) as response:
+                        status, body = response.status, await response.read()
+                else:
+                    answer = await _under_policy(policy, post, event.data, headers)
+                    if answer is None:
+                        trace.end(0, "response object is nil")
+                        raise DeliveryError("error invoking app: response object is nil")
+                    status, body = answer
+            except (aiohttp.ClientError, OSError, ValueError, PolicyTimeoutError) as exc:
                 # ValueError: a header value aiohttp refuses to send.
                 trace.end(0, str(exc))
                 raise DeliveryError(f"error invoking app: {exc}") from exc
-            if not 200 <= response.status < 300:
+            except BreakerOpenError as exc:
+                trace.end(0, str(exc))
+                raise DeliveryError(f"error invoking app: {exc}") from None
+            if not 200 <= status < 300:
                 text = body[:512].decode("utf-8", errors="replace")
-                trace.end(response.status, text)
+                trace.end(status, text)
                 raise DeliveryError(
                     "fails to send binding event to http app channel, status code: "
-                    f"{response.status} body: {text}"
+                    f"{status} body: {text}"
                 )
-            trace.end(response.status, None)
+            trace.end(status, None)
 
         return deliver
 
@@ -143,6 +162,31 @@ class HttpAppChannel:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+async def _under_policy(
+    policy: PolicyRunner,
+    post: Callable[[bytes, dict[str, str]], Awaitable[tuple[int, bytes]]],
+    data: bytes,
+    headers: dict[str, str],
+) -> tuple[int, bytes] | None:
+    """daprd's inbound rule: inside the policies any status but 200 is a failure (so a 201 can
+    be retried); once they give up, a retry policy leaves no answer to look at (None), and
+    without one the last answer is judged as usual (a 201 is then a success)."""
+
+    async def attempt() -> tuple[int, bytes]:
+        status, body = await post(data, headers)
+        if status != 200:
+            raise StatusError(status, f"status {status}", (status, body))
+        return status, body
+
+    try:
+        return await policy.run(attempt)
+    except StatusError as exc:
+        if policy.retry is not None:
+            return None
+        answer: tuple[int, bytes] = exc.answer  # type: ignore[assignment]
+        return answer
 
 
 def metadata_headers(metadata: Mapping[str, str]) -> dict[str, str]:

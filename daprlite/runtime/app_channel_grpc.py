@@ -9,6 +9,8 @@ from google.protobuf import empty_pb2
 from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.resiliency.breaker import BreakerOpenError
+from daprlite.resiliency.runner import PolicyRunner, PolicyTimeoutError
 from daprlite.runtime.app_channel import PROBE_TIMEOUT
 
 
@@ -39,8 +41,9 @@ class GrpcAppChannel:
                 self._subscribed = frozenset()
         return component.name in self._subscribed
 
-    def handler_for(self, component: Component) -> EventHandler:
+    def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
         name, tracer = component.name, self._tracer
+        call = self._stub.OnBindingEvent
 
         async def deliver(event: BindingEvent) -> None:
             trace = tracer.input(name, "grpc", event.metadata)
@@ -50,7 +53,14 @@ class GrpcAppChannel:
             # daprd sends traceparent/tracestate as call metadata only from a valid parent.
             metadata = self._call_metadata + tuple(trace.context().items())
             try:
-                await self._stub.OnBindingEvent(request, metadata=metadata)
+                if policy is None:
+                    await call(request, metadata=metadata)
+                else:
+                    # No status code is matched on this path: every failure is retried (daprd).
+                    await policy.run(lambda: call(request, metadata=metadata))
+            except (PolicyTimeoutError, BreakerOpenError) as exc:
+                trace.end(4 if isinstance(exc, PolicyTimeoutError) else 2, str(exc))
+                raise DeliveryError(f"error invoking app: {exc}") from None
             except grpc.aio.AioRpcError as exc:
                 trace.end(exc.code().value[0], exc.details())
                 raise DeliveryError(
