@@ -72,7 +72,8 @@ class DaprAPI:
         # daprd times and counts every call that reaches its binding sender, so a refused
         # operation or an unknown name is a failed call in dapr_component_output_binding_*.
         started = time.perf_counter()
-        policy = self.resiliency.outbound(name)
+        resiliency = self.resiliency
+        policy = resiliency.outbound(name) if resiliency.active else None
         try:
             binding = self._checked(name, request)
             if policy is None:

@@ -38,6 +38,8 @@ class Resiliency:
         clocks: Clocks = Clocks(),
     ) -> None:
         self.policies, self._recorder, self._clocks = policies, recorder, clocks
+        # False without any Resiliency resource: callers skip the lookup altogether.
+        self.active = bool(policies.sources)
         self._breakers: dict[str, Breaker] = {}
         self._runners: dict[tuple[str, Direction], PolicyRunner | None] = {}
         for source in policies.sources:
@@ -52,6 +54,8 @@ class Resiliency:
         return self._runner(component, "inbound")
 
     def _runner(self, component: str, direction: Direction) -> PolicyRunner | None:
+        if not self.active:
+            return None
         key = (component, direction)
         if key not in self._runners:
             self._runners[key] = self._make(component, direction)
