@@ -235,6 +235,6 @@ def test_validate_reports_resiliency_problems_at_their_lines(
     policy.write_text("kind: Resiliency\nspec:\n  policies:\n    timeouts:\n      t: soon\n")
     result = runner.invoke(app, ["components", "validate", "-p", str(tmp_path)])
     assert result.exit_code == 1
-    # The component's own problem (a kafka binding without topics) and the policy's, together.
+    # The component's own problem (no authType) and the policy's, together.
     assert result.stderr.startswith("❌  invalid components (2 problems):")
     assert f'{policy}:5: policies.timeouts.t: time: invalid duration "soon"' in result.stderr
