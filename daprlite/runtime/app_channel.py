@@ -177,7 +177,11 @@ async def _under_policy(
     async def attempt() -> tuple[int, bytes]:
         status, body = await post(data, headers)
         if status != 200:
-            raise StatusError(status, f"status {status}", (status, body))
+            raise StatusError(
+                status,
+                f"error sending binding event to application, status {status}",
+                (status, body),
+            )
         return status, body
 
     try:
