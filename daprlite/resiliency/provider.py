@@ -39,7 +39,7 @@ class Resiliency:
     ) -> None:
         self.policies, self._recorder, self._clocks = policies, recorder, clocks
         # False without any Resiliency resource: callers skip the lookup altogether.
-        self.active = bool(policies.sources)
+        self.active = bool(policies.sources or policies.components)
         self._breakers: dict[str, Breaker] = {}
         self._runners: dict[tuple[str, Direction], PolicyRunner | None] = {}
         for source in policies.sources:
