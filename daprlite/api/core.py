@@ -72,10 +72,12 @@ class DaprAPI:
         # daprd times and counts every call that reaches its binding sender, so a refused
         # operation or an unknown name is a failed call in dapr_component_output_binding_*.
         started = time.perf_counter()
-        resiliency = self.resiliency
-        policy = resiliency.outbound(name) if resiliency.active else None
         try:
             binding = self._checked(name, request)
+            # Looked up only for a binding that exists, as daprd does (and so that names a
+            # client makes up are never remembered).
+            resiliency = self.resiliency
+            policy = resiliency.outbound(name) if resiliency.active else None
             if policy is None:
                 response = await binding.invoke(request)
             else:
