@@ -31,6 +31,9 @@ from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.resiliency.breaker import BreakerOpenError
+from daprlite.resiliency.provider import Resiliency
+from daprlite.resiliency.runner import PolicyTimeoutError
 
 log = logging.getLogger("daprlite.api")
 
@@ -60,6 +63,8 @@ class DaprAPI:
         self.store = store
         self.readiness = readiness
         self._on_shutdown = on_shutdown
+        # Outbound policies; the runtime replaces it once the Resiliency resources are loaded.
+        self.resiliency = Resiliency()
 
     def answered_error(self, error_code: str) -> None:
         """An adapter answered a call with this Dapr error code (daprd's RecordErrorCode)."""
@@ -76,7 +81,19 @@ class DaprAPI:
         # operation or an unknown name is a failed call in dapr_component_output_binding_*.
         started = time.perf_counter()
         try:
-            response = await self._checked(name, request).invoke(request)
+            binding = self._checked(name, request)
+            # Looked up only for a binding that exists, as daprd does (and so that names a
+            # client makes up are never remembered).
+            resiliency = self.resiliency
+            policy = resiliency.outbound(name) if resiliency.active else None
+            if policy is None:
+                response = await binding.invoke(request)
+            else:
+                response = await policy.run(lambda: binding.invoke(request))
+        except (PolicyTimeoutError, BreakerOpenError) as exc:
+            failure = BindingInvokeError(str(exc))
+            self._observed(name, request, started, str(failure))
+            raise failure from None
         except BindingError as exc:
             self._observed(name, request, started, str(exc))
             raise

@@ -17,6 +17,7 @@ from daprlite import console
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.cli.edge import reported
 from daprlite.components.loader import load_components
+from daprlite.components.resiliency import ResiliencyLoadError, load_resiliency
 from daprlite.model.component import Component
 from daprlite.model.config import default_components_path
 from daprlite.model.errors import ComponentError, ExitCode
@@ -101,6 +102,10 @@ def validate(
             problems.append(
                 text if text.startswith(str(component.file)) else f"{component.where()}: {text}"
             )
+    try:  # the Resiliency resources beside them, as `run` would load them
+        load_resiliency(paths or [default_components_path()])
+    except ResiliencyLoadError as exc:
+        problems.extend(str(problem) for problem in exc.problems)
     if problems:
         told = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         console.failure(f"invalid components ({told}):\n  " + "\n  ".join(problems))

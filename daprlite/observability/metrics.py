@@ -16,6 +16,7 @@ from typing import Any
 
 from daprlite.model.contracts import BindingEvent, EventHandler, InvokeRequest, ReportsLag
 from daprlite.model.observer import GiveUp
+from daprlite.model.resiliency import PolicyLabels
 from daprlite.observability.exposition import LATENCY_MS, SIZE_BYTES, Store
 
 log = logging.getLogger("daprlite.observability")
@@ -26,6 +27,9 @@ _HTTP = ("app_id", "method", "path", "status")
 _GRPC = ("app_id", "grpc_server_method", "grpc_server_status")
 _OURS = ("app_id", "component")
 _STREAM = ("app_id", "component", "topic", "partition")
+_POLICY = ("app_id", "flow_direction", "name", "namespace", "policy", "status", "target")
+# daprd writes every breaker state on each call: 1 for the state it is in, 0 for the others.
+_BREAKER_STATES = ("closed", "half-open", "open", "unknown")
 
 
 class Metrics:
@@ -158,6 +162,57 @@ class Metrics:
         )
         self._lag_sources: dict[str, ReportsLag] = {}
         s.collectors.append(self._collect_lag)
+        self._resiliency_series(s)
+
+    # --- resiliency (model.resiliency.PolicyRecorder) ----------------------------------------
+
+    def _resiliency_series(self, s: Store) -> None:
+        self.resiliency_loaded_count = s.counter(
+            "dapr_resiliency_loaded",
+            "Number of resiliency policies loaded.",
+            ("app_id", "name", "namespace"),
+        )
+        self.resiliency_count = s.counter(
+            "dapr_resiliency_count",
+            "Number of times a resiliency policyKey has been applied to a building block.",
+            _POLICY,
+        )
+        self.resiliency_activations = s.counter(
+            "dapr_resiliency_activations_total",
+            "Number of times a resiliency policyKey has been activated in a building block "
+            "after a failure or after a state change.",
+            _POLICY,
+        )
+        self.resiliency_cb_state = s.gauge(
+            "dapr_resiliency_cb_state",
+            "A resiliency policy's current CircuitBreakerState state. 0 is closed, 1 is "
+            "half-open, 2 is open, and -1 is unknown.",
+            _POLICY,
+        )
+
+    def resiliency_loaded(self, name: str, namespace: str) -> None:
+        self.resiliency_loaded_count.inc((self.app_id, name, namespace))
+
+    def resiliency_executed(self, labels: PolicyLabels, status: str) -> None:
+        self.resiliency_count.inc(self._policy_labels(labels, status))
+        if labels.policy == "circuitbreaker":
+            for state in _BREAKER_STATES:
+                value = 1.0 if state == status else 0.0
+                self.resiliency_cb_state.set(self._policy_labels(labels, state), value)
+
+    def resiliency_activated(self, labels: PolicyLabels, status: str) -> None:
+        self.resiliency_activations.inc(self._policy_labels(labels, status))
+
+    def _policy_labels(self, labels: PolicyLabels, status: str) -> tuple[str, ...]:
+        return (
+            self.app_id,
+            labels.direction,
+            labels.name,
+            labels.namespace,
+            labels.policy,
+            status,
+            labels.target,
+        )
 
     # --- Observer ------------------------------------------------------------------------
 

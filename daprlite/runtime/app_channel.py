@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
@@ -13,6 +13,8 @@ from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.model.errors import AppError
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.resiliency.breaker import BreakerOpenError
+from daprlite.resiliency.runner import PolicyRunner, PolicyTimeoutError, StatusError
 
 if TYPE_CHECKING:
     import grpc
@@ -58,8 +60,9 @@ class AppChannel(Protocol):
     async def is_subscribed(self, component: Component) -> bool:
         """Whether the app wants this input binding's events."""
 
-    def handler_for(self, component: Component) -> EventHandler:
-        """A handler that delivers one event and raises DeliveryError unless the app took it."""
+    def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
+        """A handler that delivers one event and raises DeliveryError unless the app took it;
+        `policy`: the component's inbound resiliency, around each call to the app."""
 
     async def close(self) -> None: ...
 
@@ -131,11 +134,31 @@ class HttpAppChannel:
                 self._calls.http_call("OPTIONS", route, status, 0, received, elapsed)
         return 200 <= response.status < 300 or response.status == 405
 
-    def handler_for(self, component: Component) -> EventHandler:
+    def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
         route = route_of(component)
         url = self._url(route)
         name, tracer, calls = component.name, self._tracer, self._calls
         clock = time.perf_counter
+
+        async def post(data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+            """One call to the app; each is a dapr_http_client_* call, retries included."""
+            started, answered = (clock() if calls is not None else 0.0), False
+            try:
+                async with self._client().post(
+                    url, data=data, headers=headers, allow_redirects=False
+                ) as response:
+                    if calls is not None:
+                        # daprd's round trip ends when the answer's headers are in.
+                        answered = True
+                        calls.http_call(
+                            "POST", route, response.status, len(data),
+                            received_length(response), clock() - started,
+                        )  # fmt: skip
+                    return response.status, await response.read()
+            except (aiohttp.ClientError, OSError, ValueError):
+                if calls is not None and not answered:
+                    calls.http_call("POST", route, 500, len(data), -1, clock() - started)
+                raise
 
         async def deliver(event: BindingEvent) -> None:
             trace = tracer.input(name, "http", event.metadata)
@@ -145,33 +168,30 @@ class HttpAppChannel:
             # context replaces the record's instead of travelling beside it.
             for key, value in trace.context().items():
                 headers[canonical_mime_header_key(key)] = value
-            started, answered = (clock() if calls is not None else 0.0), False
             try:
-                async with self._client().post(
-                    url, data=event.data, headers=headers, allow_redirects=False
-                ) as response:
-                    if calls is not None:
-                        # daprd's round trip ends when the answer's headers are in.
-                        answered = True
-                        calls.http_call(
-                            "POST", route, response.status, len(event.data),
-                            received_length(response), clock() - started,
-                        )  # fmt: skip
-                    body = await response.read()
-            except (aiohttp.ClientError, OSError, ValueError) as exc:
+                if policy is None:
+                    status, body = await post(event.data, headers)
+                else:
+                    answer = await _under_policy(policy, post, event.data, headers)
+                    if answer is None:
+                        trace.end(0, "response object is nil")
+                        raise DeliveryError("error invoking app: response object is nil")
+                    status, body = answer
+            except (aiohttp.ClientError, OSError, ValueError, PolicyTimeoutError) as exc:
                 # ValueError: a header value aiohttp refuses to send.
-                if calls is not None and not answered:
-                    calls.http_call("POST", route, 500, len(event.data), -1, clock() - started)
                 trace.end(0, str(exc))
                 raise DeliveryError(f"error invoking app: {exc}") from exc
-            if not 200 <= response.status < 300:
+            except BreakerOpenError as exc:
+                trace.end(0, str(exc))
+                raise DeliveryError(f"error invoking app: {exc}") from None
+            if not 200 <= status < 300:
                 text = body[:512].decode("utf-8", errors="replace")
-                trace.end(response.status, text)
+                trace.end(status, text)
                 raise DeliveryError(
                     "fails to send binding event to http app channel, status code: "
-                    f"{response.status} body: {text}"
+                    f"{status} body: {text}"
                 )
-            trace.end(response.status, None)
+            trace.end(status, None)
 
         return deliver
 
@@ -195,6 +215,35 @@ def received_length(response: aiohttp.ClientResponse) -> int:
     if length is None or response.headers.get("Content-Encoding", "").lower() == "gzip":
         return -1
     return length
+
+
+async def _under_policy(
+    policy: PolicyRunner,
+    post: Callable[[bytes, dict[str, str]], Awaitable[tuple[int, bytes]]],
+    data: bytes,
+    headers: dict[str, str],
+) -> tuple[int, bytes] | None:
+    """daprd's inbound rule: inside the policies any status but 200 is a failure (so a 201 can
+    be retried); once they give up, a retry policy leaves no answer to look at (None), and
+    without one the last answer is judged as usual (a 201 is then a success)."""
+
+    async def attempt() -> tuple[int, bytes]:
+        status, body = await post(data, headers)
+        if status != 200:
+            raise StatusError(
+                status,
+                f"error sending binding event to application, status {status}",
+                (status, body),
+            )
+        return status, body
+
+    try:
+        return await policy.run(attempt)
+    except StatusError as exc:
+        if policy.retry is not None:
+            return None
+        answer: tuple[int, bytes] = exc.answer  # type: ignore[assignment]
+        return answer
 
 
 def metadata_headers(metadata: Mapping[str, str]) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import grpc
 from dapr.proto.runtime.v1 import appcallback_pb2, appcallback_pb2_grpc
@@ -11,6 +12,8 @@ from google.protobuf import empty_pb2
 from daprlite.model.component import Component
 from daprlite.model.contracts import BindingEvent, DeliveryError, EventHandler
 from daprlite.model.tracing import NO_TRACER, Tracer
+from daprlite.resiliency.breaker import BreakerOpenError
+from daprlite.resiliency.runner import PolicyRunner, PolicyTimeoutError
 from daprlite.runtime.app_channel import PROBE_TIMEOUT, AppCallRecorder
 
 LIST_INPUT_BINDINGS = "/dapr.proto.runtime.v1.AppCallback/ListInputBindings"
@@ -53,9 +56,23 @@ class GrpcAppChannel:
                 self._calls.grpc_call(LIST_INPUT_BINDINGS, code, 0, received, elapsed)
         return component.name in self._subscribed
 
-    def handler_for(self, component: Component) -> EventHandler:
+    def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
         name, tracer, calls = component.name, self._tracer, self._calls
         clock = time.perf_counter
+        stub_call = self._stub.OnBindingEvent
+
+        async def call(request: Any, metadata: tuple[tuple[str, str], ...]) -> Any:
+            """One call to the app; each is recorded (metrics on), retries included."""
+            started = clock() if calls is not None else 0.0
+            try:
+                response = await stub_call(request, metadata=metadata)
+            except grpc.aio.AioRpcError as exc:
+                if calls is not None:
+                    _record(calls, exc.code(), request, None, clock() - started)
+                raise
+            if calls is not None:
+                _record(calls, grpc.StatusCode.OK, request, response, clock() - started)
+            return response
 
         async def deliver(event: BindingEvent) -> None:
             trace = tracer.input(name, "grpc", event.metadata)
@@ -64,19 +81,21 @@ class GrpcAppChannel:
             )
             # daprd sends traceparent/tracestate as call metadata only from a valid parent.
             metadata = self._call_metadata + tuple(trace.context().items())
-            started = clock() if calls is not None else 0.0
             try:
-                response = await self._stub.OnBindingEvent(request, metadata=metadata)
+                if policy is None:
+                    await call(request, metadata)
+                else:
+                    # No status code is matched on this path: every failure is retried (daprd).
+                    await policy.run(lambda: call(request, metadata))
+            except (PolicyTimeoutError, BreakerOpenError) as exc:
+                trace.end(4 if isinstance(exc, PolicyTimeoutError) else 2, str(exc))
+                raise DeliveryError(f"error invoking app: {exc}") from None
             except grpc.aio.AioRpcError as exc:
-                if calls is not None:
-                    _record(calls, exc.code(), request, None, clock() - started)
                 trace.end(exc.code().value[0], exc.details())
                 raise DeliveryError(
                     f"error invoking app: rpc error: code = {exc.code().name} "
                     f"desc = {exc.details()}"
                 ) from exc
-            if calls is not None:
-                _record(calls, grpc.StatusCode.OK, request, response, clock() - started)
             trace.end(0, None)
 
         return deliver

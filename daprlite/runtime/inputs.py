@@ -7,6 +7,7 @@ import logging
 from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.store import CompStore
 from daprlite.observability.metrics import Metrics
+from daprlite.resiliency.provider import Resiliency
 from daprlite.runtime.app_channel import AppChannel
 from daprlite.runtime.processor import explicit_directions
 
@@ -18,6 +19,7 @@ async def start_inputs(
     channel: AppChannel,
     observer: Observer = NO_OBSERVER,
     metrics: Metrics | None = None,
+    resiliency: Resiliency | None = None,
 ) -> list[str]:
     """Start every input binding the app subscribed to; return their names.
 
@@ -33,7 +35,8 @@ async def start_inputs(
         if probe and not await channel.is_subscribed(component):
             log.info("app has not subscribed to binding %s.", component.name)
             continue
-        handler = channel.handler_for(component)
+        policy = resiliency.inbound(component.name) if resiliency is not None else None
+        handler = channel.handler_for(component, policy)
         if metrics is not None:
             handler = metrics.timed_handler(component.name, handler)
             metrics.watch_input(component.name, binding)

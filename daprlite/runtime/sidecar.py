@@ -24,10 +24,12 @@ from daprlite.api.core import DaprAPI
 from daprlite.api.http import build_http_app
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
+from daprlite.components.resiliency import load_resiliency
 from daprlite.model.config import RunConfig
 from daprlite.model.errors import AppError, ConfigError, ExitCode
 from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.readiness import Readiness
+from daprlite.model.resiliency import NO_RECORDER
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import NO_TRACER, Tracer
 from daprlite.observability.app_log import AppLog
@@ -37,6 +39,7 @@ from daprlite.observability.metrics import Metrics
 from daprlite.observability.tail import MessageTail
 from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, LineSink
+from daprlite.resiliency.provider import Resiliency
 from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
 from daprlite.runtime.app_port import wait_for_port
 from daprlite.runtime.inputs import start_inputs, stop_inputs
@@ -109,6 +112,7 @@ class Sidecar:
         self._grpc_server: Any = None
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
+        self.resiliency = Resiliency()
 
     @property
     def stopping(self) -> bool:
@@ -141,6 +145,7 @@ class Sidecar:
             secret_stores=self.secret_registry,
         )
         await self._open_metrics()
+        self._load_resiliency()
         await init_components(
             components,
             self.registry,
@@ -176,6 +181,17 @@ class Sidecar:
                 log.warning("App channel is not initialized. Did you configure an app-port?")
         console.success(READY_LINE, self._status)
         self.ready.set()
+
+    def _load_resiliency(self) -> None:
+        """daprd reads the Resiliency resources of the resources path before the components
+        start; outbound calls and input deliveries then run under their policies."""
+        policies = load_resiliency(list(self.config.components_paths), self.config.app_id)
+        log.debug("Found %d resiliency configurations in resources path", len(policies.sources))
+        for source in policies.sources:
+            log.info("Loading Resiliency configuration: %s", source.name)
+        recorder = self.metrics if self.metrics is not None else NO_RECORDER
+        self.resiliency = Resiliency(policies, recorder)
+        self.api.resiliency = self.resiliency
 
     async def _open_metrics(self) -> None:
         if self.metrics is None:
@@ -251,7 +267,7 @@ class Sidecar:
         log.info("application discovered on port %d", port)
         self.readiness.app_ready = True
         await self._unless_app_exits(
-            start_inputs(self.store, self._channel, self.observer, self.metrics)
+            start_inputs(self.store, self._channel, self.observer, self.metrics, self.resiliency)
         )
 
     def _open_app_channel(self, port: int) -> AppChannel:

@@ -225,3 +225,16 @@ def test_a_password_from_a_secret_store_counts_as_given(
         ("orders", "bindings.kafka"),
         ("kafka-secrets", "secretstores.local.file"),
     ]
+
+
+def test_validate_reports_resiliency_problems_at_their_lines(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    write(tmp_path, "a")
+    policy = tmp_path / "resiliency.yaml"
+    policy.write_text("kind: Resiliency\nspec:\n  policies:\n    timeouts:\n      t: soon\n")
+    result = runner.invoke(app, ["components", "validate", "-p", str(tmp_path)])
+    assert result.exit_code == 1
+    # The component's own problem (no authType) and the policy's, together.
+    assert result.stderr.startswith("❌  invalid components (2 problems):")
+    assert f'{policy}:5: policies.timeouts.t: time: invalid duration "soon"' in result.stderr
