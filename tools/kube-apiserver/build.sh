@@ -4,6 +4,10 @@
 # already in the cache is reused as it is. KAPI_BUILD_JOBS limits parallel compiles (default 2).
 set -euo pipefail
 cd "$(dirname "$0")"
+# The machine's Go lives in /usr/local/go; a shell without it on PATH still finds it.
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+  PATH="/usr/local/go/bin:$PATH"
+fi
 
 version=$(go list -m -f '{{.Version}}' k8s.io/kubernetes)
 cache_root=${DAPRLITE_CACHE:-$HOME/.cache/daprlite}
@@ -30,7 +34,7 @@ partial="$binary.partial.$$"
 trap 'rm -f "$partial"' EXIT
 echo "kube-apiserver $version: building (several minutes the first time)" >&2
 start=$SECONDS
-nice -n 10 go build -mod=readonly -trimpath -p "${KAPI_BUILD_JOBS:-2}" -ldflags "$ldflags" \
+nice -n 10 go build -mod=readonly -buildvcs=false -trimpath -p "${KAPI_BUILD_JOBS:-2}" -ldflags "$ldflags" \
   -o "$partial" .
 mv "$partial" "$binary"
 echo "kube-apiserver $version: built in $((SECONDS - start)) s at $binary" >&2
