@@ -37,12 +37,13 @@ test: install
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults
 
-# Dry-runs every shipped manifest and the tests/k8s fixtures against a real kube-apiserver and
-# etcd (apt-get install etcd-server) with Dapr's CRDs. The API server is built from the Go module
-# proxy once per Kubernetes version into ${DAPRLITE_CACHE:-~/.cache/daprlite} (minutes the first
-# time, then reused).
+# Dry-runs every shipped manifest, the tests/k8s fixtures and the Pods Dapr's injector code makes
+# of the quickstart Deployments against a real kube-apiserver and etcd (apt-get install
+# etcd-server) with Dapr's CRDs. Both Go tools are built from the Go module proxy once per version
+# into ${DAPRLITE_CACHE:-~/.cache/daprlite} (minutes the first time, then reused).
 test-k8s: install
 	tools/kube-apiserver/build.sh >/dev/null
+	tools/dapr-inject/build.sh >/dev/null
 	$(BIN)/pytest -m k8s tests/k8s
 
 # Starts the local broker (daprlite init), then the seed's two apps from the Multi-App Run

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.go_tools import REPO
 from tests.support.kube_api import KubeAPI, Verdict
-from tests.support.kube_apiserver import REPO, running_kube_apiserver
+from tests.support.kube_apiserver import running_kube_apiserver
 
 DAPR_CRDS = ("components.yaml", "configuration.yaml", "resiliency.yaml")
 

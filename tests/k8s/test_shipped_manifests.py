@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.go_tools import REPO
 from tests.support.kube_api import KubeAPI, documents
-from tests.support.kube_apiserver import REPO
 
 # Each pattern must match something: an empty glob would otherwise pass without a check.
 SHIPPED_PATTERNS = (

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.k8s.fixture_files import ACCEPTED, REJECTED, expected_fragment, fixture_id
+from tests.support.go_tools import REPO
 from tests.support.kube_api import KubeAPI, documents
-from tests.support.kube_apiserver import REPO
 
 OPTION = "--kubernetes"
 COMMAND = ("components", "validate")

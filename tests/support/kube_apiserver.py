@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -24,50 +23,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.integration.tls_certs import Authority
+from tests.support.go_tools import ToolMissing, cached_binary
 from tests.support.ports import free_ports
 from tests.support.wait import wait_until
 
-REPO = Path(__file__).resolve().parents[2]
-WRAPPER = REPO / "tools" / "kube-apiserver"
 ETCD_HINT = "etcd was not found; install it with `apt-get install -y etcd-server` (Debian)"
 _START_ATTEMPTS = 3  # a free port can be taken between picking it and the server binding it
 _STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 
 
-class KubeToolMissing(RuntimeError):
-    pass
-
-
-def kubernetes_version() -> str:
-    """The k8s.io/kubernetes version the wrapper module pins (its go.mod is the one source)."""
-    go_mod = (WRAPPER / "go.mod").read_text()
-    # `require k8s.io/kubernetes vX` alone, or the same line inside a require ( ... ) block.
-    found = re.search(r"^\s*(?:require\s+)?k8s\.io/kubernetes\s+(v\S+)", go_mod, re.MULTILINE)
-    if not found:
-        raise KubeToolMissing(f"no k8s.io/kubernetes requirement in {WRAPPER / 'go.mod'}")
-    return found.group(1)
-
-
 def find_kube_apiserver() -> Path:
     """$DAPRLITE_KUBE_APISERVER, else the binary build.sh caches for the pinned version."""
-    explicit = os.environ.get("DAPRLITE_KUBE_APISERVER")
-    if explicit:
-        candidate = Path(explicit)
-    else:
-        cache = Path(os.environ.get("DAPRLITE_CACHE", Path.home() / ".cache" / "daprlite"))
-        candidate = cache / f"kube-apiserver-{kubernetes_version()}" / "kube-apiserver"
-    if not os.access(candidate, os.X_OK):
-        raise KubeToolMissing(
-            f"no kube-apiserver at {candidate}; build it with tools/kube-apiserver/build.sh "
-            "(`make test-k8s` does)"
-        )
-    return candidate
+    return cached_binary("kube-apiserver", "k8s.io/kubernetes", "DAPRLITE_KUBE_APISERVER")
 
 
 def find_etcd() -> Path:
     found = shutil.which("etcd")
     if not found:
-        raise KubeToolMissing(ETCD_HINT)
+        raise ToolMissing(ETCD_HINT)
     return Path(found)
 
 
