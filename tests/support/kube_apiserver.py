@@ -136,7 +136,7 @@ class LocalKubeAPIServer:
                 f"--initial-advertise-peer-urls={peer_url}",
                 f"--initial-cluster=test={peer_url}",
                 "--initial-cluster-state=new",
-                # Nothing would ever reach the metrics or v2 API; keep it small and quiet.
+                # Warnings only: the log is read when start-up fails, and then shown.
                 "--logger=zap",
                 "--log-level=warn",
             ],
@@ -151,7 +151,9 @@ class LocalKubeAPIServer:
                 return reply.ok and reply.json().get("health") == "true"
             return False
 
-        wait_until(healthy, f"etcd healthy on {client_url} (log: {log_file})", timeout=timeout)
+        wait_until(
+            healthy, lambda: f"etcd healthy on {client_url}" + _tail(log_file), timeout=timeout
+        )
 
     def _start_apiserver(
         self, etcd_port: int, port: int, credentials: _Credentials, timeout: float
@@ -202,7 +204,7 @@ class LocalKubeAPIServer:
                 return session.get(f"{endpoint.url}/readyz", timeout=5).ok
             return False
 
-        wait_until(ready, f"kube-apiserver /readyz (log: {log_file})", timeout=timeout)
+        wait_until(ready, lambda: "kube-apiserver /readyz" + _tail(log_file), timeout=timeout)
         return endpoint
 
     def _spawn(self, argv: list[str], log_file: Path, name: str) -> None:
@@ -222,12 +224,11 @@ class LocalKubeAPIServer:
         for running in self._processes:
             if running.process.poll() is None:
                 continue
-            log = running.log_file.read_text(errors="replace")
-            if "address already in use" in log:
+            if "address already in use" in running.log_file.read_text(errors="replace"):
                 raise _PortTaken(running.name)
             raise RuntimeError(
-                f"{running.name} exited with {running.process.returncode} during start-up; "
-                f"end of its log ({running.log_file}):\n{log[-4000:]}"
+                f"{running.name} exited with {running.process.returncode} during start-up"
+                + _tail(running.log_file)
             )
 
     def _stop_processes(self) -> None:
@@ -243,6 +244,12 @@ class LocalKubeAPIServer:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
+
+
+def _tail(log_file: Path) -> str:
+    """The end of a server's log, for a failure message (the temp folder goes with stop())."""
+    log = log_file.read_text(errors="replace") if log_file.exists() else "(no log)"
+    return f"; end of {log_file.name}:\n{log[-4000:]}"
 
 
 @dataclass(frozen=True, slots=True)
