@@ -7,7 +7,7 @@ NODEAPP := quickstart/nodeapp
 # The @dapr/dapr SDK test apps (tests/e2e/test_node_sdk.py), pinned by their lock file.
 NODESDK := tests/apps/node-sdk
 
-.PHONY: install check test test-faults quickstart broker clean
+.PHONY: install check test test-faults test-k8s quickstart broker clean
 
 $(BIN)/daprlite: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ test: install
 # Kills apps, sidecars and brokers mid-stream and prints a table of message counts per case.
 test-faults: install
 	$(BIN)/pytest -m faults tests/faults
+
+# Dry-runs every shipped manifest, the tests/k8s fixtures and the Pods Dapr's injector code makes
+# of the quickstart Deployments against a real kube-apiserver and etcd (apt-get install
+# etcd-server) with Dapr's CRDs. Both Go tools are built from the Go module proxy once per version
+# into ${DAPRLITE_CACHE:-~/.cache/daprlite} (minutes the first time, then reused).
+test-k8s: install
+	tools/kube-apiserver/build.sh >/dev/null
+	tools/dapr-inject/build.sh >/dev/null
+	$(BIN)/pytest -m k8s tests/k8s
 
 # Starts the local broker (daprlite init), then the seed's two apps from the Multi-App Run
 # template, each beside its sidecar, in one terminal. Ctrl-C stops both;
