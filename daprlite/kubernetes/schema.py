@@ -80,6 +80,13 @@ def walk(node: Node, schema: Schema, path: str, key: Node | None = None) -> Iter
     got = json_type(node)
     if schema.type is None:
         return
+    if got == "object" and schema.type != "object" and (keys := pairs(node)):
+        # The strict decoder runs first and finds no field of this name under a non-object
+        # schema: each key is an unknown field, and the type check is never reached (a real
+        # kube-apiserver 1.34 answers 400 `unknown field "spec.metadata.topics"` here).
+        for name, name_node, _ in keys:
+            yield Violation(name_node, f'unknown field "{path}.{name}"', strict=True)
+        return
     if got != schema.type:
         yield Violation(
             node, f'{path}: Invalid value: "{got}": {path} in body must be of type '
