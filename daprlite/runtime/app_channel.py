@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
@@ -18,6 +19,8 @@ from daprlite.resiliency.runner import PolicyRunner, PolicyTimeoutError, StatusE
 
 if TYPE_CHECKING:
     import grpc
+
+log = logging.getLogger("daprlite.runtime")
 
 PROBE_TIMEOUT = 3.0  # daprd's --app-binding-options-timeout default
 # Headers daprd never forwards from binding metadata (hop-by-hop ones and framing).
@@ -56,6 +59,9 @@ class AppCallRecorder(Protocol):
 
 class AppChannel(Protocol):
     """How input events reach the app (HTTP or gRPC)."""
+
+    async def load_app_config(self, app_id: str) -> None:
+        """Ask the app for its Dapr configuration, as daprd does once the app is up."""
 
     async def is_subscribed(self, component: Component) -> bool:
         """Whether the app wants this input binding's events."""
@@ -96,6 +102,28 @@ class HttpAppChannel:
                 skip_auto_headers=("Accept",),
             )
         return self._session
+
+    async def load_app_config(self, app_id: str) -> None:
+        """daprd's `GET /dapr/config` (actor settings, which daprlite has no use for): made
+        all the same, so the app sees the calls it sees under daprd and dapr_http_client_*
+        counts it. Whatever the answer, start-up goes on, as daprd's does."""
+        started, status, received = time.perf_counter(), 500, -1
+        headers = self._headers({"Content-Type": "application/json", "Dapr-App-Id": app_id})
+        try:
+            async with self._client().get(
+                self._url("dapr/config"),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
+                allow_redirects=False,
+            ) as response:
+                status, received = response.status, received_length(response)
+                await response.read()
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.debug("GET /dapr/config on the app failed: %s", exc or type(exc).__name__)
+        finally:
+            if self._calls is not None:
+                elapsed = time.perf_counter() - started
+                self._calls.http_call("GET", "/dapr/config", status, 0, received, elapsed)
 
     async def is_subscribed(self, component: Component) -> bool:
         """daprd's rule: the app wants a binding when `OPTIONS /<route>` answers 2xx or 405.

@@ -37,6 +37,9 @@ class GrpcAppChannel:
         # daprd asks the app once and keeps the answer for the life of the process.
         self._subscribed: frozenset[str] | None = None
 
+    async def load_app_config(self, app_id: str) -> None:
+        pass  # daprd's gRPC channel asks a gRPC app for no configuration
+
     async def is_subscribed(self, component: Component) -> bool:
         if self._subscribed is None:
             started, code, received = time.perf_counter(), grpc.StatusCode.OK, 0

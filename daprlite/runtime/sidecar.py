@@ -265,6 +265,7 @@ class Sidecar:
         with console.spinner(f"Waiting for the app to listen on port {port}", self._status):
             await self._unless_app_exits(wait_for_port(address, port, timeout))
         log.info("application discovered on port %d", port)
+        await self._unless_app_exits(self._channel.load_app_config(self.config.app_id))
         self.readiness.app_ready = True
         await self._unless_app_exits(
             start_inputs(self.store, self._channel, self.observer, self.metrics, self.resiliency)
