@@ -55,6 +55,8 @@ class TickApp:
             self._runner = None
 
     async def _on_request(self, request: web.Request) -> web.Response:
+        if request.method == "GET" and request.path == "/dapr/config":
+            return web.Response(status=404)  # the sidecar's start-up ask; no Dapr config here
         body = await request.read()
         self.requests.append(Request(request.method, request.path, dict(request.headers), body))
         status = self.options_status if request.method == "OPTIONS" else self.post_status

@@ -63,6 +63,8 @@ class QueueApp:
     async def _on_request(self, request: web.Request) -> web.Response:
         if request.method == "OPTIONS":
             return web.Response(status=200)
+        if request.method == "GET" and request.path == "/dapr/config":
+            return web.Response(status=404)  # the sidecar's start-up ask; no Dapr config here
         body = await request.read()
         self.calls += 1
         status = self.status(self.calls)
