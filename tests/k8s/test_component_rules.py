@@ -15,10 +15,10 @@ from daprlite.kubernetes.component_rules import COMPONENT_SCHEMA
 from daprlite.kubernetes.findings import errors, warnings
 from daprlite.kubernetes.schema import Schema
 from daprlite.kubernetes.validate import check_paths
+from tests.k8s.conftest import dapr_crds_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-CRDS = ROOT.parent / "shared" / "k8s-crds"
 REJECTED = sorted((FIXTURES / "rejected").glob("*.yaml"))
 ACCEPTED = sorted((FIXTURES / "accepted").glob("*.yaml"))
 
@@ -78,7 +78,7 @@ def _comparable(schema: Schema) -> Any:
 
 
 def test_the_rules_are_dapr_s_component_crd() -> None:
-    crd = yaml.safe_load((CRDS / "components.yaml").read_text())
+    crd = yaml.safe_load((dapr_crds_dir() / "components.yaml").read_text())
     (version,) = crd["spec"]["versions"]
     assert version["name"] == "v1alpha1" and crd["spec"]["group"] == "dapr.io"
     assert _comparable(COMPONENT_SCHEMA) == _comparable(
