@@ -156,6 +156,15 @@ class LocalBroker:
         self._proc = None
         state.clear_record(self.settings.state_file)
 
+    def kill(self) -> None:
+        """SIGKILL the broker's process group, as a crash would (no controlled shutdown), and
+        reap it when this object started it; the record goes, the data stays."""
+        record = state.read_record(self.settings.state_file)
+        if record is not None and state.is_broker_process(record.pid, record.config_file):
+            self._signal(record.pid, signal.SIGKILL)
+            self._wait_exit(record.pid, 10.0)
+        state.clear_record(self.settings.state_file)
+
     def status(self) -> BrokerStatus:
         s = self.settings
         record = self._live_record()
