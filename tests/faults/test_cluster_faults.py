@@ -181,7 +181,7 @@ async def test_rolling_restart_of_every_node(tmp_path, healthy_cluster, record_c
 
 
 FREEZE_SECONDS = 20.0
-FREEZE_RATE = 40  # messages a second, over 4 keys of one partition
+FREEZE_RATE = 40  # messages a second, over 16 keys of one partition: 16 publishes hang at once
 
 
 async def test_leader_frozen_twenty_seconds(tmp_path, healthy_cluster, record_counts):
@@ -193,7 +193,7 @@ async def test_leader_frozen_twenty_seconds(tmp_path, healthy_cluster, record_co
     sender_run, port = start_sender(components, tmp_path)
     try:
         sender = Sender(port)
-        sending = asyncio.create_task(sender.send(100_000, keys=4, rate=FREEZE_RATE))
+        sending = asyncio.create_task(sender.send(100_000, keys=16, rate=FREEZE_RATE))
         await eventually(lambda: deliveries([record]) >= 100, "100 deliveries", timeout=30)
         frozen = await asyncio.to_thread(leader_of, cluster, topic)
         pid = freeze(cluster, frozen)
