@@ -99,7 +99,6 @@ class LocalCluster:
         """`base` gives home, jars, JVM options and extra properties; `record` the nodes."""
         self.base = base
         self.record = record
-        self._progress = progress or (lambda _message: None)
         cluster = record.cluster
         # Each node reports ready only once it sees every node registered and unfenced.
         probe = functools.partial(metadata_probe, brokers=cluster.size)

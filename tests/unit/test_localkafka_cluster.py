@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from daprlite.localkafka import NodePorts, cluster_state, config, new_cluster
+from daprlite.localkafka.leaders import leader_counts
 from daprlite.localkafka.settings import CLUSTER_JVM_OPTS, BrokerSettings
 from daprlite.localkafka.topology import (
     Cluster,
@@ -17,6 +18,7 @@ from daprlite.localkafka.topology import (
     replication_factor,
 )
 from daprlite.model.errors import BrokerError
+from tests.support.ports import free_ports
 
 
 @pytest.mark.parametrize(
@@ -127,3 +129,8 @@ def test_the_record_round_trips(tmp_path: Path) -> None:
         cluster_state.read_record(path)
     cluster_state.clear_record(path)
     assert cluster_state.read_record(path) is None
+
+
+def test_no_leader_counts_when_no_node_listens() -> None:
+    ports = free_ports(2)
+    assert leader_counts(",".join(f"127.0.0.1:{p}" for p in ports), timeout=1.0) is None
