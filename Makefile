@@ -7,7 +7,8 @@ NODEAPP := quickstart/nodeapp
 # The @dapr/dapr SDK test apps (tests/e2e/test_node_sdk.py), pinned by their lock file.
 NODESDK := tests/apps/node-sdk
 
-.PHONY: install check test test-faults test-k8s quickstart broker clean
+
+.PHONY: install check test test-faults test-k8s quickstart broker soak clean
 
 $(BIN)/daprlite: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +67,12 @@ $(VENV)/.bench-deps: pyproject.toml $(BIN)/daprlite
 
 bench: install $(VENV)/.bench-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Not CI: the seed's path at a steady rate for up to 30 minutes or 1 million messages (lost must
+# be 0; sidecar RSS, open fds and end-to-end p99 over time); writes bench/results/soak.{json,md,png}.
+# SOAK_ARGS="--duration 120 --rate 200" for a short one, "--brokers 3" on a cluster.
+soak: install $(VENV)/.bench-deps
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(NODEAPP)/node_modules $(NODESDK)/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -14,6 +14,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
+from tests.support.kafka_cluster import kafka_cluster  # noqa: F401  (a session fixture)
 from tests.support.mosquitto import mosquitto_server  # noqa: F401  (a session fixture)
 from tests.support.ports import free_ports
 from tests.support.postgres import postgres_server  # noqa: F401  (a session fixture)
@@ -26,9 +27,10 @@ TOPIC_DEADLINE = 30.0
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # `fixturenames` is the closure: it holds `kafka_broker` also when a test asks only for
-    # `kafka_topic` or another fixture built on it.
+    # `kafka_topic` or another fixture built on it (and `kafka_cluster` likewise).
     for item in items:
-        if "kafka_broker" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "kafka_broker" in names or "kafka_cluster" in names:
             item.add_marker(pytest.mark.kafka)
 
 

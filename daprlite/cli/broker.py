@@ -1,4 +1,5 @@
-"""`daprlite init|status|uninstall`: the local Apache Kafka broker, managed like `dapr init`."""
+"""`daprlite init|status|uninstall`: the local Apache Kafka broker (or a cluster of them, with
+`init --brokers N`), managed like `dapr init`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,25 @@ from rich.console import Console
 from rich.table import Table
 
 from daprlite import console
+from daprlite.cli import cluster_view
 from daprlite.cli.edge import reported
-from daprlite.localkafka import DEFAULT_PORT, BrokerStatus, LocalBroker, default_settings
+from daprlite.localkafka import (
+    DEFAULT_PORT,
+    MAX_NODES,
+    BrokerSettings,
+    BrokerStatus,
+    LocalBroker,
+    LocalCluster,
+    default_settings,
+    installed_cluster,
+    new_cluster,
+)
+from daprlite.model.errors import BrokerError
 
-# Tests swap this for a fake; everything else goes through the real broker.
+# Tests swap these for fakes; everything else goes through the real broker and cluster.
 broker_factory: Callable[..., LocalBroker] = LocalBroker
+cluster_loader: Callable[..., LocalCluster | None] = installed_cluster
+cluster_factory: Callable[..., LocalCluster] = new_cluster
 
 
 def register(app: typer.Typer) -> None:
@@ -32,10 +47,24 @@ def init(
     timeout: float = typer.Option(
         120.0, "--timeout", help="Seconds to wait for the broker to answer once started."
     ),
+    brokers: int | None = typer.Option(
+        None,
+        "--brokers",
+        help=f"Nodes of the local Kafka, 1 to {MAX_NODES}; more than 1 is a KRaft cluster on "
+        "--kafka-port, +2, +4, ... [default: 1, or the size of the cluster set up before]",
+        show_default=False,
+    ),
 ) -> None:
-    """Download (once) and start a local Apache Kafka broker in KRaft mode."""
+    """Download (once) and start a local Apache Kafka broker (or cluster) in KRaft mode."""
     with reported(), _spinner() as progress:
-        broker = broker_factory(default_settings(port=kafka_port), progress=progress)
+        base = default_settings(port=kafka_port)
+        if brokers is not None and not 1 <= brokers <= MAX_NODES:
+            raise BrokerError(f"--brokers must be between 1 and {MAX_NODES}, not {brokers}")
+        cluster = _cluster_to_start(base, brokers, progress)
+        if cluster is not None:
+            _init_cluster(cluster, kafka_port, timeout)
+            return
+        broker = broker_factory(base, progress=progress)
         current = broker.status()
         if current.running:
             console.info(
@@ -56,11 +85,70 @@ def init(
     )
 
 
+def _cluster_to_start(
+    base: BrokerSettings, brokers: int | None, progress: Callable[[str], None]
+) -> LocalCluster | None:
+    """The cluster `init` should start, or None for today's single broker. A home holds one
+    layout at a time: changing it would orphan the other's data, so that takes an uninstall."""
+    existing = cluster_loader(base, progress=progress)
+    size = brokers if brokers is not None else (existing.size if existing else 1)
+    if existing is not None:
+        if size != existing.size:
+            raise BrokerError(
+                f"a local Kafka cluster of {existing.size} nodes is set up in {base.root}: run "
+                f"`daprlite uninstall` first to make one of {size}"
+            )
+        return existing
+    if size == 1:
+        return None
+    single = broker_factory(base).status()
+    if single.running or single.formatted:
+        raise BrokerError(
+            f"a single local Kafka broker is set up in {base.root}: run `daprlite uninstall` "
+            f"first to make a cluster of {size}"
+        )
+    return cluster_factory(base, size, progress=progress)
+
+
+def _init_cluster(cluster: LocalCluster, kafka_port: int, timeout: float) -> None:
+    before = cluster.status(leader_timeout=2.0)
+    if before.running == cluster.size:
+        console.info(
+            f"Apache Kafka {before.version} is already running as a {cluster.size}-node "
+            f"cluster on {before.bootstrap}"
+        )
+    else:
+        cluster.start(timeout=timeout)
+    first_port = cluster.nodes[0].settings.port
+    if first_port != kafka_port:
+        console.warning(
+            f"its first node listens on port {first_port}, not {kafka_port}: "
+            "run `daprlite uninstall` first to move it"
+        )
+    if before.running == cluster.size:
+        return
+    done = cluster.status(leader_timeout=2.0)
+    logs = cluster.base.root / "nodes" / "<id>" / "logs" / "server.log"
+    console.success(
+        f"Apache Kafka {done.version} is running as a {cluster.size}-node cluster on "
+        f"{done.bootstrap}; logs: {logs}"
+    )
+
+
 def status(
     output: str = typer.Option("table", "--output", "-o", help="table or json."),
 ) -> None:
-    """Show whether the local Kafka broker runs, and where its files are."""
+    """Show whether the local Kafka broker (or each node of the cluster) runs, and where its
+    files are."""
     with reported():
+        cluster = cluster_loader(default_settings())
+        if cluster is not None:
+            cluster_info = cluster.status()
+            if output == "json":
+                typer.echo(json.dumps(cluster_view.as_dict(cluster_info), indent=2))
+            else:
+                cluster_view.print_table(cluster_info)
+            return
         info = broker_factory(default_settings()).status()
     if output == "json":
         typer.echo(json.dumps(_as_dict(info), indent=2))
@@ -91,12 +179,17 @@ def uninstall(
         False, "--all", help="Also delete the downloaded Kafka jars (the cache)."
     ),
 ) -> None:
-    """Stop the local Kafka broker and delete its data."""
+    """Stop the local Kafka broker (every node of a cluster) and delete its data."""
     with reported():
+        cluster = cluster_loader(default_settings(), progress=console.info)
+        what = "broker"
+        if cluster is not None:
+            cluster.uninstall(remove_cache=remove_all)
+            what = f"cluster ({cluster.size} nodes)"
         broker = broker_factory(default_settings(), progress=console.info)
         broker.uninstall(remove_cache=remove_all)
     kept = "" if remove_all else f" (kept the jar cache in {broker.settings.dist_root})"
-    console.success(f"Removed the local Kafka broker and its data{kept}")
+    console.success(f"Removed the local Kafka {what} and its data{kept}")
 
 
 def _as_dict(info: BrokerStatus) -> dict[str, object]:

@@ -78,14 +78,17 @@ class LocalBroker:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the broker and wait until it answers metadata; a running broker is left as is."""
-        record = self._live_record()
-        if record is not None:
-            self._wait_ready(record, timeout)
-            self._ensure_users(timeout)
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the broker's process and record it, without waiting for it to answer: a node of
+        a cluster answers only once a majority of the quorum runs, so all are launched first."""
+        if self._live_record() is not None:
             return
         java = distribution.find_java()
         libs = self.ensure_distribution()
-        self._check_ports()
+        self.check_ports()
         java_command = self._java_command(java, libs)
         self._write_config()
         log_file = self.settings.log_file
@@ -94,7 +97,13 @@ class LocalBroker:
             os.replace(log_file, log_file.with_suffix(".log.1"))
         if not storage.is_formatted(self.settings.data_dir):
             self._progress("Formatting the Kafka storage")
-        storage.format_storage(java_command, self.config_file, self.settings.data_dir, log_file)
+        storage.format_storage(
+            java_command,
+            self.config_file,
+            self.settings.data_dir,
+            log_file,
+            cluster_id=self.settings.cluster_id,
+        )
         self._progress(f"Starting Apache Kafka on {self.bootstrap}")
         with log_file.open("ab") as log:
             self._proc = subprocess.Popen(
@@ -116,11 +125,20 @@ class LocalBroker:
             started_at=time.time(),
         )
         state.write_record(self.settings.state_file, record)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until the launched (or already running) broker answers metadata, and give it
+        its SASL users; a broker that is not running is a BrokerError."""
+        record = state.read_record(self.settings.state_file)
+        if record is None:
+            raise BrokerError(f"the Kafka broker of {self.settings.node_root} is not running")
+        started_here = self._proc is not None
         self._wait_ready(record, timeout)
         try:
             self._ensure_users(timeout)
         except BrokerError:
-            self.stop()  # a broker without its users would fail every test in a confusing way
+            if started_here:  # a broker without its users would fail every test confusingly
+                self.stop()
             raise
 
     def stop(self, grace: float = 10.0) -> None:
@@ -136,6 +154,15 @@ class LocalBroker:
             self._proc.kill()  # started here but never recorded (or record gone): still ours
             self._proc.wait()
         self._proc = None
+        state.clear_record(self.settings.state_file)
+
+    def kill(self) -> None:
+        """SIGKILL the broker's process group, as a crash would (no controlled shutdown), and
+        reap it when this object started it; the record goes, the data stays."""
+        record = state.read_record(self.settings.state_file)
+        if record is not None and state.is_broker_process(record.pid, record.config_file):
+            self._signal(record.pid, signal.SIGKILL)
+            self._wait_exit(record.pid, 10.0)
         state.clear_record(self.settings.state_file)
 
     def status(self) -> BrokerStatus:
@@ -181,11 +208,12 @@ class LocalBroker:
         state.clear_record(self.settings.state_file)  # a broker that died or a reboot
         return None
 
-    def _check_ports(self) -> None:
+    def check_ports(self) -> None:
+        """A BrokerError naming the first of this broker's ports that another process holds."""
         s = self.settings
         listeners = (
             (s.port, "Kafka"),
-            (s.quorum_port, "controller"),
+            *(((s.quorum_port, "controller"),) if s.is_controller else ()),
             *((x.port, f"{x.name} ({x.protocol})") for x in s.listeners),
         )
         for port, role in listeners:

@@ -1,9 +1,11 @@
-"""server.properties and the log4j2 config for one combined broker+controller node (pure text)."""
+"""server.properties and the log4j2 config for one node: a single combined broker+controller,
+or one node of a local cluster (pure text)."""
 
 from __future__ import annotations
 
 from daprlite.localkafka.listeners import listener_properties
 from daprlite.localkafka.settings import BrokerSettings
+from daprlite.localkafka.topology import Cluster, min_insync_replicas, replication_factor
 
 NODE_ID = 1
 
@@ -41,9 +43,38 @@ def server_properties(settings: BrokerSettings) -> dict[str, str]:
         "log.segment.bytes": str(64 * 1024 * 1024),
         "log.retention.hours": "168",
     }
+    if settings.cluster is not None:
+        props.update(_cluster_properties(settings, settings.cluster))
     props.update(listener_properties(settings.listeners, settings.users))
     props.update(dict(settings.extra_properties))
     return props
+
+
+def _cluster_properties(settings: BrokerSettings, cluster: Cluster) -> dict[str, str]:
+    """What changes for node `settings.node_id` of a cluster: its id, roles and listeners, the
+    shared voter set, and replication that follows the cluster's size."""
+    host, port, cport = settings.host, settings.port, settings.quorum_port
+    listeners = f"PLAINTEXT://{host}:{port}"
+    if settings.is_controller:
+        listeners += f",CONTROLLER://{host}:{cport}"
+    replicas = str(replication_factor(cluster.size))
+    min_isr = str(min_insync_replicas(cluster.size))
+    return {
+        "process.roles": settings.roles,
+        "node.id": str(settings.node_id),
+        "controller.quorum.voters": cluster.voters,
+        "listeners": listeners,
+        "advertised.listeners": f"PLAINTEXT://{host}:{port}",
+        # Topics made by auto-creation or without a replication factor get these; with acks=all
+        # a write is acknowledged only once min.insync.replicas nodes hold it.
+        "default.replication.factor": replicas,
+        "min.insync.replicas": min_isr,
+        "offsets.topic.replication.factor": replicas,
+        "transaction.state.log.replication.factor": replicas,
+        "transaction.state.log.min.isr": min_isr,
+        "share.coordinator.state.topic.replication.factor": replicas,
+        "share.coordinator.state.topic.min.isr": min_isr,
+    }
 
 
 def render_properties(props: dict[str, str]) -> str:

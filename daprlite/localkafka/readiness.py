@@ -17,8 +17,10 @@ class Outcome(Enum):
     TIMEOUT = "timeout"
 
 
-def metadata_probe(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when the broker at `bootstrap` returns cluster metadata naming at least one broker."""
+def metadata_probe(bootstrap: str, timeout: float = 2.0, brokers: int = 1) -> bool:
+    """True when the broker at `bootstrap` returns cluster metadata naming at least `brokers`
+    brokers (a cluster's node asks for all of them: a node that has not registered, or is
+    fenced, is missing from the list)."""
     from confluent_kafka.admin import AdminClient
 
     host, _, port = bootstrap.rpartition(":")
@@ -30,7 +32,7 @@ def metadata_probe(bootstrap: str, timeout: float = 2.0) -> bool:
         metadata = admin.list_topics(timeout=timeout)
     except Exception:  # KafkaException while the broker is still coming up
         return False
-    return bool(metadata.brokers)
+    return len(metadata.brokers) >= brokers
 
 
 def wait_until_ready(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daprlite.localkafka.listeners import Listener, SaslUser
+from daprlite.localkafka.topology import Cluster
 from daprlite.model.config import daprlite_home
 
 KAFKA_VERSION = "4.1.1"
@@ -17,11 +18,15 @@ DEFAULT_PORT = 9092
 DEFAULT_HOST = "127.0.0.1"
 # A small heap: the broker shares a laptop (or a 2-core CI box) with the app and the sidecar.
 DEFAULT_JVM_OPTS = ("-Xmx512m", "-Xms128m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20")
+# A cluster's nodes share it three to five times over: half the heap each, fixed so that no
+# node pauses to grow it while a test (or a failover) runs.
+CLUSTER_JVM_OPTS = ("-Xmx256m", "-Xms256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20")
 
 
 @dataclass(frozen=True, slots=True)
 class BrokerSettings:
-    """A single-node KRaft broker under `home`/kafka.
+    """A single-node KRaft broker under `home`/kafka, or with `cluster`, node `node_id` of that
+    cluster under `home`/kafka/nodes/<node_id>.
 
     `cache_dir` holds the jar distributions (one folder per version) and may be shared between
     homes, so a throw-away test broker reuses the jars the user already downloaded.
@@ -43,6 +48,11 @@ class BrokerSettings:
     # listener's JAAS options, SCRAM written to the cluster after start).
     listeners: tuple[Listener, ...] = ()
     users: tuple[SaslUser, ...] = ()
+    # Set for the nodes of a cluster: every node's ports, and this node's id among them.
+    cluster: Cluster | None = None
+    node_id: int = 1
+    # The KRaft cluster id to format with; None makes a fresh one (a single node needs no other).
+    cluster_id: str | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -68,20 +78,33 @@ class BrokerSettings:
         return self.dist_root / self.version / "libs"
 
     @property
+    def node_root(self) -> Path:
+        """This node's own files; a single broker keeps them straight under `root`."""
+        return self.root if self.cluster is None else self.root / "nodes" / str(self.node_id)
+
+    @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.node_root / "data"
 
     @property
     def config_dir(self) -> Path:
-        return self.root / "config"
+        return self.node_root / "config"
 
     @property
     def log_file(self) -> Path:
-        return self.root / "logs" / "server.log"
+        return self.node_root / "logs" / "server.log"
 
     @property
     def state_file(self) -> Path:
-        return self.root / "broker.json"
+        return self.node_root / "broker.json"
+
+    @property
+    def is_controller(self) -> bool:
+        return self.cluster is None or self.node_id in self.cluster.voter_ids
+
+    @property
+    def roles(self) -> str:
+        return "broker,controller" if self.is_controller else "broker"
 
 
 def default_settings(port: int | None = None) -> BrokerSettings:

@@ -26,9 +26,14 @@ def is_formatted(data_dir: Path) -> bool:
 
 
 def format_storage(
-    java_command: Sequence[str], config_file: Path, data_dir: Path, log_file: Path
+    java_command: Sequence[str],
+    config_file: Path,
+    data_dir: Path,
+    log_file: Path,
+    cluster_id: str | None = None,
 ) -> None:
-    """Format `data_dir` for a new single-node cluster; a formatted folder is left alone."""
+    """Format `data_dir` for cluster `cluster_id` (a new one when None: a single node); a
+    formatted folder is left alone."""
     if is_formatted(data_dir):
         return
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -37,7 +42,7 @@ def format_storage(
         "kafka.tools.StorageTool",
         "format",
         "--cluster-id",
-        new_cluster_id(),
+        cluster_id or new_cluster_id(),
         "--config",
         str(config_file),
         "--ignore-formatted",

@@ -109,6 +109,13 @@ class Sender:
     acked: set[int] = field(default_factory=set)
     failed: dict[int, Failure] = field(default_factory=dict)
     sent: int = 0
+    # Seconds from post to answer (or to giving up), per message id.
+    took: dict[int, float] = field(default_factory=dict)
+    # Set by stop(): each key's loop ends after its current post (a stream of open length).
+    stopping: bool = False
+
+    def stop(self) -> None:
+        self.stopping = True
 
     async def send(self, count: int, keys: int = 1, rate: float | None = None) -> None:
         url = f"http://127.0.0.1:{self.port}/v1.0/bindings/{COMPONENT}"
@@ -121,6 +128,8 @@ class Sender:
 
             async def one_key(key: int, ids: list[int]) -> None:
                 for seq, message_id in enumerate(ids):
+                    if self.stopping:
+                        return
                     if rate:  # pace the whole stream so faults land mid-stream
                         await asyncio.sleep(
                             max(0.0, started + message_id / rate - time.monotonic())
@@ -138,6 +147,7 @@ class Sender:
             "metadata": {"partitionKey": f"k{key}"},
         }
         self.sent += 1
+        posted = time.monotonic()
         try:
             async with session.post(url, json=body) as response:
                 text = await response.text()
@@ -147,6 +157,8 @@ class Sender:
                     self.failed[message_id] = Failure(response.status, text)
         except (aiohttp.ClientError, TimeoutError) as exc:
             self.failed[message_id] = Failure(None, repr(exc))
+        finally:
+            self.took[message_id] = time.monotonic() - posted
 
 
 @dataclass
