@@ -7,7 +7,6 @@ NODEAPP := quickstart/nodeapp
 # The @dapr/dapr SDK test apps (tests/e2e/test_node_sdk.py), pinned by their lock file.
 NODESDK := tests/apps/node-sdk
 
-
 .PHONY: install check test test-faults test-k8s quickstart broker soak clean
 
 $(BIN)/daprlite: pyproject.toml
