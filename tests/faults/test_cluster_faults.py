@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from daprlite.localkafka import LocalCluster
-from tests.e2e.runner import DaprliteRun
 from tests.faults.harness import (
     Counts,
     Ledger,
@@ -30,6 +29,7 @@ from tests.faults.harness import (
     start_sender,
     wait_delivered,
 )
+from tests.faults.scenarios import stop_all
 from tests.faults.test_faults import redelivery_bound
 from tests.support.kafka_cluster import (
     START_TIMEOUT,
@@ -88,12 +88,6 @@ def deliveries(records: list[Path]) -> int:
     return len(Ledger.read(records).ids)
 
 
-def _stop_all(*runs: DaprliteRun | None) -> None:
-    for run in runs:
-        if run is not None and run.process.poll() is None:
-            run.stop()
-
-
 LEADER_RATE = 50  # messages a second, over 4 keys of one partition
 
 
@@ -114,7 +108,7 @@ async def test_partition_leader_sigkilled_mid_stream(tmp_path, healthy_cluster, 
         ledger = await wait_delivered(sender.acked, [record], timeout=120)
         new_leader = await asyncio.to_thread(leader_of, cluster, topic)
     finally:
-        _stop_all(sender_run, consumer)
+        stop_all(sender_run, consumer)
     note = check_publish_answers(sender)
     record_counts.append(
         Counts.of(
@@ -162,7 +156,7 @@ async def test_rolling_restart_of_every_node(tmp_path, healthy_cluster, record_c
         await sending
         ledger = await wait_delivered(sender.acked, [record], timeout=120)
     finally:
-        _stop_all(sender_run, consumer)
+        stop_all(sender_run, consumer)
     note = check_publish_answers(sender)
     record_counts.append(
         Counts.of(
@@ -208,7 +202,7 @@ async def test_leader_frozen_twenty_seconds(tmp_path, healthy_cluster, record_co
         ledger = await wait_delivered(sender.acked, [record], timeout=120)
         leader = await asyncio.to_thread(leader_of, cluster, topic)
     finally:
-        _stop_all(sender_run, consumer)
+        stop_all(sender_run, consumer)
     note = check_publish_answers(sender)
     record_counts.append(
         Counts.of(
@@ -257,7 +251,7 @@ async def test_consumer_killed_during_a_leader_election(tmp_path, healthy_cluste
         ledger = await wait_delivered(sender.acked, records, timeout=120)
         new_leader = await asyncio.to_thread(leader_of, cluster, topic)
     finally:
-        _stop_all(sender_run, consumer, restarted)
+        stop_all(sender_run, consumer, restarted)
     before = Ledger.read(records[:1])
     redelivered = len(before.ids & Ledger.read(records[1:]).ids)
     # What the killed consumer handled after the node died, when a commit may already have been
@@ -297,7 +291,7 @@ async def test_no_204_with_two_of_three_nodes_gone(tmp_path, healthy_cluster, re
         failing = Sender(port)
         await failing.send(5, keys=5)  # all five at once, to the leader left alone
     finally:
-        _stop_all(sender_run)
+        stop_all(sender_run)
     note = check_publish_answers(failing)
     record_counts.append(
         Counts(

@@ -4,22 +4,19 @@ is kept, and duplicates happen only where a fault interrupted a commit."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 
-from tests.e2e.runner import DaprliteRun
 from tests.faults.harness import (
     Counts,
     Ledger,
     Sender,
-    app_pids,
     fault_components,
     kill_hard,
     start_consumer,
     start_sender,
     wait_delivered,
 )
+from tests.faults.scenarios import app_answers_500_three_times, app_killed_and_restarted, stop_all
 from tests.support.ports import free_port
 from tests.support.wait import eventually
 
@@ -37,51 +34,15 @@ def redelivery_bound(rate: float) -> int:
     return int(2.5 * COMMIT_WINDOW * rate)
 
 
-def _stop_all(*runs: DaprliteRun) -> None:
-    for run in runs:
-        if run.process.poll() is None:
-            run.stop()
-
-
 async def test_app_answers_500_three_times(tmp_path, kafka_broker, kafka_topic, record_counts):
     components = fault_components(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
-    record = tmp_path / "a.jsonl"
-    consumer = start_consumer("a", components, tmp_path, free_port(), record, FAIL_IDS="5:3")
-    sender_run, port = start_sender(components, tmp_path)
-    try:
-        sender = Sender(port)
-        await sender.send(20)
-        ledger = await wait_delivered(sender.acked, [record])
-    finally:
-        _stop_all(sender_run, consumer)
-    record_counts.append(Counts.of("app 500 x3 for one message", sender, ledger))
-    assert sender.acked == set(range(20))
-    assert ledger.ids == sender.acked
-    assert ledger.duplicates == 0
-    assert [line["id"] for line in ledger.lines] == list(range(20))  # 5 retried in place
-    assert consumer.output.count("Retrying in") == 3
+    await app_answers_500_three_times(tmp_path, components, "app 500 x3 for one message",
+                                      record_counts)  # fmt: skip
 
 
 async def test_app_killed_and_restarted(tmp_path, kafka_broker, kafka_topic, record_counts):
     components = fault_components(tmp_path / "c", kafka_broker.bootstrap, kafka_topic())
-    record = tmp_path / "a.jsonl"
-    consumer = start_consumer("a", components, tmp_path, free_port(), record, restart=True)
-    sender_run, port = start_sender(components, tmp_path)
-    try:
-        sender = Sender(port)
-        sending = asyncio.create_task(sender.send(200, rate=100))
-        await eventually(lambda: len(Ledger.read([record]).ids) >= 50, "50 deliveries", timeout=30)
-        [first_app] = app_pids(consumer)
-        os.kill(first_app, signal.SIGKILL)
-        await asyncio.to_thread(consumer.wait_for, r"recorder ready pid=\d+", 2, 30)
-        await sending
-        ledger = await wait_delivered(sender.acked, [record])
-    finally:
-        _stop_all(sender_run, consumer)
-    record_counts.append(Counts.of("app killed and restarted", sender, ledger))
-    assert sender.acked == set(range(200))
-    assert sender.acked <= ledger.ids
-    assert ledger.duplicates <= 1  # only a delivery the kill cut short may come twice
+    await app_killed_and_restarted(tmp_path, components, "app killed and restarted", record_counts)
 
 
 OUTAGE_RATE = 30  # messages a second, over 4 keys
@@ -104,7 +65,7 @@ async def test_broker_down_for_ten_seconds(tmp_path, own_broker, record_counts):
         await sending
         ledger = await wait_delivered(sender.acked, [record], timeout=180)
     finally:
-        _stop_all(sender_run, consumer)
+        stop_all(sender_run, consumer)
     record_counts.append(
         Counts.of(
             "broker stopped ~10 s",
@@ -142,7 +103,7 @@ async def test_sidecar_sigkilled_and_restarted(tmp_path, kafka_broker, kafka_top
         await sending
         ledger = await wait_delivered(sender.acked, records)
     finally:
-        _stop_all(sender_run, consumer, *([restarted] if restarted else []))
+        stop_all(sender_run, consumer, *([restarted] if restarted else []))
     before = Ledger.read(records[:1]).ids
     after = Ledger.read(records[1:])
     redelivered = len(before & after.ids)
@@ -189,7 +150,7 @@ async def test_rebalance_join_and_leave(tmp_path, kafka_broker, kafka_topic, rec
         await sending
         ledger = await wait_delivered(sender.acked, records, timeout=120)
     finally:
-        _stop_all(sender_run, a, b, *([c] if c else []))
+        stop_all(sender_run, a, b, *([c] if c else []))
     record_counts.append(Counts.of("rebalance: +1 joins, -1 TERM, -1 KILL", sender, ledger))
     assert sender.acked == set(range(1200))
     assert sender.acked <= ledger.ids
@@ -216,7 +177,7 @@ async def test_ten_thousand_messages_per_key_order(
         ledger = await wait_delivered(sender.acked, records, timeout=180)
         elapsed = time.monotonic() - started
     finally:
-        _stop_all(sender_run, a, b)
+        stop_all(sender_run, a, b)
     record_counts.append(
         Counts.of(
             "10k msgs, 6 partitions, 2 consumers",
@@ -248,7 +209,7 @@ async def test_publish_fails_within_its_timeout_when_the_broker_is_gone(
         await failing.send(5, keys=5)  # all five at once
         took = time.monotonic() - started
     finally:
-        _stop_all(sender_run)
+        stop_all(sender_run)
     record_counts.append(
         Counts(
             "broker gone: publish answers 500",

@@ -8,26 +8,23 @@ back at most the message whose acknowledgement it cut off: that is the duplicate
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.runner import DaprliteRun
 from tests.faults.harness import (
     COMPONENT,
     Counts,
     Ledger,
     Sender,
-    app_pids,
     kill_hard,
     start_consumer,
     start_sender,
     wait_delivered,
 )
+from tests.faults.scenarios import app_answers_500_three_times, app_killed_and_restarted, stop_all
 from tests.support.ports import free_port
 from tests.support.rabbit_sidecar import rabbit_component
 from tests.support.rabbitmq import LocalRabbitMQ, RabbitServer, running_rabbitmq
@@ -60,52 +57,16 @@ def rabbit_components(folder: Path, server: RabbitServer, queue: str) -> Path:
     return folder
 
 
-def _stop_all(*runs: DaprliteRun) -> None:
-    for run in runs:
-        if run.process.poll() is None:
-            run.stop()
-
-
 async def test_rabbitmq_app_answers_500_three_times(tmp_path, rabbitmq_server, record_counts):
     components = rabbit_components(tmp_path / "c", rabbitmq_server, f"f500-{tmp_path.name}")
-    record = tmp_path / "a.jsonl"
-    consumer = start_consumer("a", components, tmp_path, free_port(), record, FAIL_IDS="5:3")
-    sender_run, port = start_sender(components, tmp_path)
-    try:
-        sender = Sender(port)
-        await sender.send(20)
-        ledger = await wait_delivered(sender.acked, [record])
-    finally:
-        _stop_all(sender_run, consumer)
-    record_counts.append(Counts.of("rabbitmq: app 500 x3 for one message", sender, ledger))
-    assert sender.acked == set(range(20))
-    assert ledger.ids == sender.acked
-    assert ledger.duplicates == 0
-    assert [line["id"] for line in ledger.lines] == list(range(20))  # 5 retried in place
-    assert consumer.output.count("Retrying in") == 3
+    await app_answers_500_three_times(tmp_path, components, "rabbitmq: app 500 x3 for one message",
+                                      record_counts)  # fmt: skip
 
 
 async def test_rabbitmq_app_killed_and_restarted(tmp_path, rabbitmq_server, record_counts):
     components = rabbit_components(tmp_path / "c", rabbitmq_server, f"fkill-{tmp_path.name}")
-    record = tmp_path / "a.jsonl"
-    consumer = start_consumer("a", components, tmp_path, free_port(), record, restart=True)
-    sender_run, port = start_sender(components, tmp_path)
-    try:
-        sender = Sender(port)
-        sending = asyncio.create_task(sender.send(200, rate=100))
-        await eventually(lambda: len(Ledger.read([record]).ids) >= 50, "50 deliveries", timeout=30)
-        [first_app] = app_pids(consumer)
-        os.kill(first_app, signal.SIGKILL)
-        await asyncio.to_thread(consumer.wait_for, r"recorder ready pid=\d+", 2, 30)
-        await sending
-        ledger = await wait_delivered(sender.acked, [record])
-    finally:
-        _stop_all(sender_run, consumer)
-    record_counts.append(Counts.of("rabbitmq: app killed and restarted", sender, ledger))
-    assert sender.acked == set(range(200))
-    assert sender.acked <= ledger.ids
-    assert ledger.out_of_order_keys() == []
-    assert ledger.duplicates <= 1  # only a delivery the kill cut short may come twice
+    await app_killed_and_restarted(tmp_path, components, "rabbitmq: app killed and restarted",
+                                   record_counts)  # fmt: skip
 
 
 OUTAGE_RATE = 30  # messages a second, over 4 keys
@@ -130,7 +91,7 @@ async def test_rabbitmq_broker_down_for_ten_seconds(tmp_path, own_rabbitmq, reco
         await sending
         ledger = await wait_delivered(sender.acked, [record], timeout=180)
     finally:
-        _stop_all(sender_run, consumer)
+        stop_all(sender_run, consumer)
     unconfirmed = len(set(sender.failed) & ledger.ids)
     record_counts.append(
         Counts.of(
@@ -169,7 +130,7 @@ async def test_rabbitmq_sidecar_sigkilled_and_restarted(tmp_path, rabbitmq_serve
         await sending
         ledger = await wait_delivered(sender.acked, records)
     finally:
-        _stop_all(sender_run, consumer, *([restarted] if restarted else []))
+        stop_all(sender_run, consumer, *([restarted] if restarted else []))
     before = Ledger.read(records[:1]).ids
     after = Ledger.read(records[1:])
     redelivered = len(before & after.ids)
@@ -200,7 +161,7 @@ async def test_rabbitmq_five_thousand_messages_in_order(tmp_path, rabbitmq_serve
         ledger = await wait_delivered(sender.acked, [record], timeout=180)
         elapsed = time.monotonic() - started
     finally:
-        _stop_all(sender_run, consumer)
+        stop_all(sender_run, consumer)
     record_counts.append(
         Counts.of(
             "rabbitmq: 5k msgs, 1 queue, 1 consumer",

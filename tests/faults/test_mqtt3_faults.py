@@ -5,26 +5,23 @@ cut between its work and its PUBACK. The broker is a Mosquitto with persistent s
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.runner import DaprliteRun
 from tests.faults.harness import (
     COMPONENT,
     Counts,
     Ledger,
     Sender,
-    app_pids,
     kill_hard,
     start_consumer,
     start_sender,
     wait_delivered,
 )
+from tests.faults.scenarios import app_answers_500_three_times, app_killed_and_restarted, stop_all
 from tests.integration.mqtt3_sidecar import component_yaml, unique, write_components
 from tests.support.mosquitto import LocalMosquitto, MosquittoServer, running_mosquitto
 from tests.support.ports import free_port
@@ -52,52 +49,16 @@ def mqtt_components(folder: Path, server: MosquittoServer) -> Path:
     return folder
 
 
-def _stop_all(*runs: DaprliteRun | None) -> None:
-    for run in runs:
-        if run is not None and run.process.poll() is None:
-            run.stop()
-
-
 async def test_mqtt3_app_answers_500_three_times(tmp_path, mosquitto_server, record_counts):
     components = mqtt_components(tmp_path / "c", mosquitto_server)
-    record = tmp_path / "a.jsonl"
-    consumer = start_consumer("a", components, tmp_path, free_port(), record, FAIL_IDS="5:3")
-    sender_run, port = start_sender(components, tmp_path)
-    try:
-        sender = Sender(port)
-        await sender.send(20)
-        ledger = await wait_delivered(sender.acked, [record])
-    finally:
-        _stop_all(sender_run, consumer)
-    record_counts.append(Counts.of("mqtt3: app 500 x3 for one message", sender, ledger))
-    assert sender.acked == set(range(20))
-    assert ledger.ids == sender.acked
-    assert ledger.duplicates == 0
-    assert [line["id"] for line in ledger.lines] == list(range(20))  # 5 retried in place
-    assert consumer.output.count("Retrying in") == 3
+    await app_answers_500_three_times(tmp_path, components, "mqtt3: app 500 x3 for one message",
+                                      record_counts)  # fmt: skip
 
 
 async def test_mqtt3_app_killed_and_restarted(tmp_path, mosquitto_server, record_counts):
     components = mqtt_components(tmp_path / "c", mosquitto_server)
-    record = tmp_path / "a.jsonl"
-    consumer = start_consumer("a", components, tmp_path, free_port(), record, restart=True)
-    sender_run, port = start_sender(components, tmp_path)
-    try:
-        sender = Sender(port)
-        sending = asyncio.create_task(sender.send(200, rate=100))
-        await eventually(lambda: len(Ledger.read([record]).ids) >= 50, "50 deliveries", timeout=30)
-        [first_app] = app_pids(consumer)
-        os.kill(first_app, signal.SIGKILL)
-        await asyncio.to_thread(consumer.wait_for, r"recorder ready pid=\d+", 2, 30)
-        await sending
-        ledger = await wait_delivered(sender.acked, [record])
-    finally:
-        _stop_all(sender_run, consumer)
-    record_counts.append(Counts.of("mqtt3: app killed and restarted", sender, ledger))
-    assert sender.acked == set(range(200))
-    assert sender.acked <= ledger.ids
-    assert ledger.out_of_order_keys() == []
-    assert ledger.duplicates <= 1  # only a delivery the kill cut short may come twice
+    await app_killed_and_restarted(tmp_path, components, "mqtt3: app killed and restarted",
+                                   record_counts)  # fmt: skip
 
 
 OUTAGE_RATE = 30  # messages a second, one key (MQTT keeps one order per subscription)
@@ -121,7 +82,7 @@ async def test_mqtt3_broker_down_for_ten_seconds(tmp_path, own_mosquitto, record
         await sending
         ledger = await wait_delivered(sender.acked, [record], timeout=180)
     finally:
-        _stop_all(sender_run, consumer)
+        stop_all(sender_run, consumer)
     record_counts.append(
         Counts.of(
             "mqtt3: broker stopped ~10 s",
@@ -158,7 +119,7 @@ async def test_mqtt3_sidecar_sigkilled_and_restarted(tmp_path, mosquitto_server,
         await sending
         ledger = await wait_delivered(sender.acked, records)
     finally:
-        _stop_all(sender_run, consumer, restarted)
+        stop_all(sender_run, consumer, restarted)
     before = Ledger.read(records[:1]).ids
     redelivered = len(before & Ledger.read(records[1:]).ids)
     record_counts.append(
