@@ -21,6 +21,7 @@ from daprlite.model.config import RunConfig
 from daprlite.process.printer import Printer
 from daprlite.runtime.sidecar import Sidecar
 from tests.integration.recording_app import RecordingApp
+from tests.support.components import write_component
 from tests.support.wait import eventually
 
 HTTP_COMPONENT = """apiVersion: dapr.io/v1alpha1
@@ -226,25 +227,13 @@ async def test_a_bad_resiliency_file_stops_the_start_naming_its_lines(tmp_path: 
     assert [p.line for p in caught.value.problems] == [5, 9]
 
 
-KAFKA_COMPONENT = """apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: orders
-spec:
-  type: bindings.kafka
-  version: v1
-  metadata:
-  - {{name: brokers, value: "{brokers}"}}
-  - {{name: topics, value: "{topic}"}}
-  - {{name: publishTopic, value: "{topic}"}}
-  - {{name: consumerGroup, value: "group-{topic}"}}
-  - {{name: authType, value: "none"}}
-  - {{name: initialOffset, value: "oldest"}}
-  - {{name: direction, value: "input, output"}}
-  - {{name: consumeRetryEnabled, value: "true"}}
-  - {{name: backOffDuration, value: "20ms"}}
-  - {{name: backOffMaxRetries, value: "5"}}
-"""
+# The Kafka binding under the inbound policy: read and written, its own retries on too.
+KAFKA_RETRIES = {
+    "direction": "input, output",
+    "consumeRetryEnabled": "true",
+    "backOffDuration": "20ms",
+    "backOffMaxRetries": "5",
+}
 
 INBOUND_RESILIENCY = """apiVersion: dapr.io/v1alpha1
 kind: Resiliency
@@ -280,10 +269,8 @@ async def test_inbound_retries_wrap_each_kafka_attempt(
     kafka_broker, kafka_topic, tmp_path: Path, app_failures, retries, app_calls, kafka_attempts
 ) -> None:
     topic = kafka_topic()
-    folder = tmp_path / "resources"
-    folder.mkdir()
-    (folder / "kafka.yaml").write_text(
-        KAFKA_COMPONENT.format(brokers=kafka_broker.bootstrap, topic=topic)
+    folder = write_component(
+        tmp_path / "resources", "orders", kafka_broker.bootstrap, topic, **KAFKA_RETRIES
     )
     (folder / "resiliency.yaml").write_text(INBOUND_RESILIENCY.format(retries=retries))
     app = RecordingApp(
