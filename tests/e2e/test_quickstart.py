@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.runner import READY_MARK, DaprliteRun
+from tests.e2e.runner import DaprliteRun
+from tests.e2e.seed_apps import orders_flow_in_order
 
 pytestmark = pytest.mark.kafka
 
@@ -30,29 +30,7 @@ def test_orders_flow_from_python_to_node_in_order(
     tmp_path, kafka_broker, kafka_topic, unused_tcp_port
 ) -> None:
     components = components_for(tmp_path, kafka_broker.bootstrap, kafka_topic())
-    orders = 10
-    node = DaprliteRun(
-        ["--app-id", "bindings-nodeapp", "--app-port", str(unused_tcp_port),
-         "--components-path", str(components), "--", "node", "app.js"],
-        cwd=ROOT / "quickstart" / "nodeapp",
-    )  # fmt: skip
-    try:
-        node.wait_for(re.escape(READY_MARK), timeout=90)
-        # The seed's form: flags after the app command, no `--`.
-        python = DaprliteRun(
-            ["--app-id", "bindings-pythonapp", "python3", "app.py",
-             "--components-path", str(components)],
-            cwd=ROOT / "quickstart" / "pythonapp",
-            env={"ORDER_COUNT": str(orders), "ORDER_INTERVAL_SECONDS": "0.1"},
-        )  # fmt: skip
-        assert python.wait_exit(timeout=90) == 0, python.output
-        assert python.output.count("== APP == <Response [204]>") == orders, python.output
-        node.wait_for("== APP == Hello from Kafka!", count=orders, timeout=60)
-        received = [int(m) for m in re.findall(r"== APP == .*orderId: (\d+)", node.output)]
-        assert received == list(range(1, orders + 1)), node.output
-    finally:
-        code = node.stop()
-    assert code == 143, node.output  # stopped by SIGTERM, as a shell reports it
+    orders_flow_in_order(components, unused_tcp_port, orders=10, interval=0.1)
 
 
 def test_malformed_component_names_file_and_line_and_starts_nothing(tmp_path) -> None:

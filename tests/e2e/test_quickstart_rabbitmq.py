@@ -3,12 +3,11 @@ only the component file swapped for components/examples/rabbitmq_bindings.exampl
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.runner import READY_MARK, DaprliteRun
+from tests.e2e.seed_apps import orders_flow_in_order
 from tests.support.rabbit_sidecar import unique
 from tests.support.rabbitmq import RabbitServer
 
@@ -34,27 +33,5 @@ def test_orders_flow_from_python_to_node_in_order_on_rabbitmq(
     tmp_path, rabbitmq_server, unused_tcp_port
 ) -> None:
     components = components_for(tmp_path, rabbitmq_server, unique("sample"))
-    orders = 20
-    node = DaprliteRun(
-        ["--app-id", "bindings-nodeapp", "--app-port", str(unused_tcp_port),
-         "--components-path", str(components), "--", "node", "app.js"],
-        cwd=ROOT / "quickstart" / "nodeapp",
-    )  # fmt: skip
-    try:
-        node.wait_for(re.escape(READY_MARK), timeout=90)
-        python = DaprliteRun(
-            ["--app-id", "bindings-pythonapp", "python3", "app.py",
-             "--components-path", str(components)],
-            cwd=ROOT / "quickstart" / "pythonapp",
-            env={"ORDER_COUNT": str(orders), "ORDER_INTERVAL_SECONDS": "0.05"},
-        )  # fmt: skip
-        assert python.wait_exit(timeout=90) == 0, python.output
-        # Each 204 came after RabbitMQ confirmed the message (publisher confirms).
-        assert python.output.count("== APP == <Response [204]>") == orders, python.output
-        # The consumer's log line still says Kafka: the app is the seed's, unchanged.
-        node.wait_for("== APP == Hello from Kafka!", count=orders, timeout=60)
-        received = [int(m) for m in re.findall(r"== APP == .*orderId: (\d+)", node.output)]
-        assert received == list(range(1, orders + 1)), node.output
-    finally:
-        code = node.stop()
-    assert code == 143, node.output
+    # Each 204 comes after RabbitMQ confirmed the message (publisher confirms).
+    orders_flow_in_order(components, unused_tcp_port, orders=20, interval=0.05)
