@@ -7,6 +7,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -66,15 +67,22 @@ class FakeProducer:
         for report in self.unacked:
             self.callbacks.put(lambda report=report: report(purged, None))  # type: ignore[misc]
         self.unacked.clear()
+        self.retired.set()
 
     def flush(self, timeout: float) -> int:
-        while True:
+        """Serves reports until none is outstanding or `timeout` has passed."""
+        if self.poll_errors:  # flush() serves callbacks as poll() does, and re-raises alike
+            raise self.poll_errors.pop(0)
+        deadline = time.monotonic() + timeout
+        while len(self) and (left := deadline - time.monotonic()) > 0:
             try:
-                self.callbacks.get_nowait()()
+                self.callbacks.get(timeout=left)()
             except queue.Empty:
                 break
-        self.retired.set()
-        return 0
+        return len(self)
+
+    def __len__(self) -> int:
+        return self.callbacks.qsize() + len(self.unacked)
 
 
 class Producers:
@@ -197,3 +205,17 @@ async def test_a_transient_error_keeps_the_producer(started, caplog) -> None:
         assert await output.invoke(REQUEST) is None  # served after the error callback
     assert len(producers.made) == 1
     assert not messages(caplog, "fatal error")
+
+
+async def test_records_go_out_at_once_when_quiet_and_batch_under_load(started) -> None:
+    # `_quiet` is the whole of the choice (flush: send at once; poll: let linger.ms batch).
+    output = await started(Producers())
+    async with asyncio.timeout(DEADLINE):
+        for _ in range(5):
+            await output.invoke(REQUEST)  # one at a time: nothing else is ever in flight
+        assert output._quiet
+        await asyncio.gather(*(output.invoke(REQUEST) for _ in range(64)))
+        assert not output._quiet
+        for _ in range(40):
+            await output.invoke(REQUEST)  # the average of what was in flight falls back
+        assert output._quiet

@@ -4,6 +4,11 @@ confluent-kafka's Producer never blocks in `produce()`, but its delivery reports
 through `poll()`. One daemon thread polls; each report resolves the request's future on the
 event loop with `call_soon_threadsafe`, so the loop itself never waits on librdkafka. A fatal
 producer error (librdkafka's only way out: a new instance) makes the next request replace it.
+
+Batching only under load: `linger.ms` holds every record about 1 ms, which is all of a lone
+request's latency and saves much CPU when many are in flight. While the binding is quiet (few
+requests in flight on average), the poll thread serves reports with `flush()` instead, during
+which librdkafka sends at once regardless of linger.ms; under load it polls and records batch.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ DEFAULT_PUBLISH_TIMEOUT = 30.0
 # timeout scan runs about once a second) before it answers without one.
 _REPORT_MARGIN = 5.0
 _POLL_SECONDS = 0.05
+# Records in flight seen by each request, averaged (weight of the newest); below QUIET_BELOW the
+# records go out at once (flush), above BUSY_ABOVE they batch (poll); between, the mode holds.
+_LOAD_WEIGHT = 0.1
+_QUIET_BELOW = 1.0
+_BUSY_ABOVE = 2.0
 # After poll() raised, a pause so that an error on every call cannot spin the thread.
 _POLL_ERROR_PAUSE = 0.5
 # A replaced producer's purged records get their (failed) reports within this.
@@ -62,6 +72,12 @@ class KafkaOutput:
         self._generation = 0
         self._fatal_generation: int | None = None
         self._replacing = asyncio.Lock()
+        # Load, read and written on the event loop; `_quiet` is read by the poll thread, and
+        # `_wake` rouses it for a record produced while quiet.
+        self._in_flight = 0
+        self._load = 0.0
+        self._quiet = True
+        self._wake = threading.Event()
 
     @staticmethod
     def check_metadata(component: Component) -> None:
@@ -139,7 +155,10 @@ class KafkaOutput:
         extra: dict[str, Any] = {}
         if "partitionNumber" in request.metadata:
             extra["partition"] = _partition_number(request.metadata["partitionNumber"])
+        self._note_load()
         self._produce(topic, request, key, done, extra)
+        if self._quiet:
+            self._wake.set()
         # librdkafka reports every record by message.timeout.ms; this bound holds even if its
         # reports stop coming, so a request never hangs.
         # One timer, not asyncio.wait_for (which wraps the future in a task of its own): this is
@@ -147,11 +166,20 @@ class KafkaOutput:
         expiry = self._loop.call_later(
             self._publish_timeout + _REPORT_MARGIN, _expire, done, self._publish_timeout
         )
+        self._in_flight += 1
         try:
             await done
         finally:
+            self._in_flight -= 1
             expiry.cancel()
         return None
+
+    def _note_load(self) -> None:
+        self._load += (self._in_flight - self._load) * _LOAD_WEIGHT
+        if self._load < _QUIET_BELOW:
+            self._quiet = True
+        elif self._load > _BUSY_ABOVE:
+            self._quiet = False
 
     def _produce(
         self,
@@ -185,17 +213,32 @@ class KafkaOutput:
         while not self._stop.is_set():
             try:
                 # self._producer read each time: a replaced producer is polled from then on.
-                self._producer.poll(_POLL_SECONDS)
+                if self._quiet:
+                    self._serve_at_once(self._producer)
+                else:
+                    self._producer.poll(_POLL_SECONDS)
             except Exception:
                 # This thread serves every delivery report: it must outlive any one error
                 # (poll() re-raises what a callback raised).
                 log.exception("kafka binding %s: producer poll failed", self._name)
                 self._stop.wait(_POLL_ERROR_PAUSE)
 
+    def _serve_at_once(self, producer: Any) -> None:
+        # Cleared before the queue is looked at: a record produced after that sets it again.
+        self._wake.wait(_POLL_SECONDS)
+        self._wake.clear()
+        if len(producer):
+            # Returns once every record is reported (or after the timeout), having served the
+            # reports; meanwhile librdkafka sends what it has without waiting for linger.ms.
+            producer.flush(_POLL_SECONDS)
+        else:
+            producer.poll(0)  # error and log callbacks
+
     async def close(self) -> None:
         if self._producer is None or self._loop is None:
             return
         self._stop.set()
+        self._wake.set()
         if self._poller is not None:
             await asyncio.to_thread(self._poller.join)
         # flush() serves the remaining delivery reports, so no request is left unanswered.
