@@ -1,226 +1,211 @@
-"""The Dapr HTTP API on aiohttp: bindings, secrets, metadata, health and shutdown routes over
-api/core.
+"""The Dapr HTTP API without a transport: which route a request takes, the token check, and
+Dapr's error JSON for every failure, over api/http_routes and api/core.
 
-A thin adapter: daprd's rules live in api/http_routes; handlers read the request, call them or
-DaprAPI, and write the answer. Every failure leaves as Dapr's error JSON.
+api/http_server parses the bytes and writes the Reply; this module decides the Reply. The route
+table is daprd's for the APIs daprlite serves; anything else falls back as daprd's router does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
-
-from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler, Middleware
-from yarl import URL
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote
 
 from daprlite.api import errors
 from daprlite.api import http_routes as routes
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
-from daprlite.api.http_routes import JSON, LimitedBody, Reply
+from daprlite.api.http_routes import JSON, Reply
 from daprlite.gocompat.json import encode
 
 log = logging.getLogger("daprlite.api.http")
 
-_API = web.AppKey("dapr_api", DaprAPI)
-_MAX_BODY = web.AppKey("max_body_bytes", int)
-_BINDINGS = "/v1.0/bindings/"
-_SECRETS = "/v1.0/secrets/"
-# One path segment, whatever it holds: aiohttp's plain `{name}` refuses `{` and `}`, which
-# daprd's router takes as part of a name. Handlers read the segment from the raw target.
-_SEGMENT = "{segment:[^/]+}"
-_KEY = "{key:[^/]+}"
 # Route groups daprlite serves; any other /v1.0/<group>/... is a Dapr API it does not have.
 _SERVED_GROUPS = frozenset({"bindings", "healthz", "metadata", "secrets", "shutdown"})
 _API_PATH = re.compile(r"^/v1\.0(?:-alpha1|-beta1)?/([^/]+)")
+# One path segment, whatever it holds (daprd's router takes `{` and `}` in a name); one
+# trailing slash allowed, as daprd strips it before routing. Matched on the raw path, so that
+# %2F stays inside its segment.
+_SEGMENT = r"[^/]+"
+_NO_CONTENT = routes.NO_CONTENT
 
-# Told of every answer: the request, its status, the response body's size, and when handling
-# began (time.perf_counter). The metrics of the HTTP server hang here (observability).
-RequestRecorder = Callable[[web.Request, int, int, float], None]
-
-
-def build_http_app(
-    api: DaprAPI,
-    *,
-    max_body_bytes: int = 4 << 20,
-    api_token: str | None = None,
-    outer: tuple[Middleware, ...] = (),
-    record: RequestRecorder | None = None,
-) -> web.Application:
-    """The Dapr HTTP API app. With `api_token`, requests need a matching `dapr-api-token`.
-    `outer`: middlewares around all others, so they see the answer as sent. `record`: told of
-    every answer from within the error middleware, which costs less than a middleware more."""
-    # aiohttp answers an over-size body with its own 413 page; read() raising lets us answer
-    # as daprd does (its limit reader makes the JSON decoder fail with 400).
-    answers = _dapr_errors if record is None else _recorded(record)
-    middlewares: list[Middleware] = [*outer, answers]
-    if api_token:
-        middlewares.append(_token_check(api_token))
-    app = web.Application(client_max_size=max_body_bytes, middlewares=middlewares)
-    app[_API] = api
-    app[_MAX_BODY] = max_body_bytes
-    router = app.router
-    for method in ("POST", "PUT"):
-        # daprd strips one trailing slash before routing.
-        router.add_route(method, _BINDINGS + _SEGMENT, _invoke_binding)
-        router.add_route(method, _BINDINGS + _SEGMENT + "/", _invoke_binding)
-    # daprd's router tries `bulk` before `{key}`: a secret named "bulk" cannot be read alone.
-    for tail in ("", "/"):
-        router.add_get(_SECRETS + _SEGMENT + "/bulk" + tail, _bulk_get_secret, allow_head=False)
-        router.add_get(_SECRETS + _SEGMENT + "/" + _KEY + tail, _get_secret, allow_head=False)
-    router.add_get("/v1.0/healthz", _healthz, allow_head=False)
-    router.add_get("/v1.0/healthz/outbound", _outbound_healthz, allow_head=False)
-    router.add_get("/v1.0/metadata", _get_metadata, allow_head=False)
-    router.add_put("/v1.0/metadata/" + _SEGMENT, _put_metadata)
-    router.add_post("/v1.0/shutdown", _shutdown)
-    # Anything else, including a known path with another method: daprd's router falls back to
-    # service invocation, so the catch-all must come last.
-    router.add_route("*", "/{tail:.*}", _fallback)
-    return app
+# Told of every answer: method, the route's path for the metrics label ("" for the catch-all,
+# whose paths are whatever a client sends), status, request and response body sizes, and
+# when handling began (time.perf_counter).
+RequestRecorder = Callable[[str, str, int, int, int, float], None]
 
 
-async def _invoke_binding(request: web.Request) -> web.StreamResponse:
-    reader = LimitedBody(request.app[_MAX_BODY])
-    async for chunk in request.content.iter_any():
-        if not reader.add(chunk):
-            break
-    # raw_path is the target as sent; rel_url.path would have decoded %2F into a separator.
-    reply = await routes.invoke_binding(
-        request.app[_API],
-        request.raw_path,
-        reader.body,
-        reader.truncated,
-        request.headers,
-        request.method,
+@dataclass(frozen=True, slots=True)
+class HTTPRequest:
+    """What the server read: the request target exactly as sent, its headers (looked up by
+    lower-case name), and the body up to the size limit (`truncated`: the client sent more)."""
+
+    method: str
+    target: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    truncated: bool = False
+
+    @property
+    def raw_path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+    @property
+    def raw_query(self) -> str:
+        return self.target.partition("?")[2]
+
+    @property
+    def path(self) -> str:
+        """The decoded path (`%20` is a space), what daprd's token check and messages use."""
+        return unquote(self.raw_path, errors="surrogateescape")
+
+
+Handler = Callable[[DaprAPI, HTTPRequest], Awaitable[Reply]]
+
+
+async def _invoke_binding(api: DaprAPI, request: HTTPRequest) -> Reply:
+    return await routes.invoke_binding(
+        api, request.target, request.body, request.truncated, request.headers, request.method
     )
-    return _response(reply)
 
 
-async def _get_secret(request: web.Request) -> web.StreamResponse:
-    reply = await routes.get_secret(
-        request.app[_API], request.raw_path, request.rel_url.raw_query_string
-    )
-    return _response(reply)
+async def _get_secret(api: DaprAPI, request: HTTPRequest) -> Reply:
+    return await routes.get_secret(api, request.target, request.raw_query)
 
 
-async def _bulk_get_secret(request: web.Request) -> web.StreamResponse:
-    reply = await routes.bulk_get_secret(
-        request.app[_API], request.raw_path, request.rel_url.raw_query_string
-    )
-    return _response(reply)
+async def _bulk_get_secret(api: DaprAPI, request: HTTPRequest) -> Reply:
+    return await routes.bulk_get_secret(api, request.target, request.raw_query)
 
 
-def _response(reply: Reply) -> web.Response:
-    response = web.Response(status=reply.status, body=reply.body)
-    if reply.content_type is not None:
-        response.headers[hdrs.CONTENT_TYPE] = reply.content_type
-    for name, value in reply.headers:
-        response.headers.add(name, value)
-    return response
+async def _healthz(api: DaprAPI, request: HTTPRequest) -> Reply:
+    appid = next((v for k, v in parse_qsl(request.raw_query) if k == "appid"), None)
+    api.healthz(appid)
+    return _NO_CONTENT
 
 
-async def _healthz(request: web.Request) -> web.StreamResponse:
-    request.app[_API].healthz(request.query.get("appid"))
-    return web.Response(status=204)
+async def _outbound_healthz(api: DaprAPI, request: HTTPRequest) -> Reply:
+    api.outbound_healthz()
+    return _NO_CONTENT
 
 
-async def _outbound_healthz(request: web.Request) -> web.StreamResponse:
-    request.app[_API].outbound_healthz()
-    return web.Response(status=204)
-
-
-async def _get_metadata(request: web.Request) -> web.StreamResponse:
-    document = request.app[_API].metadata()
+async def _get_metadata(api: DaprAPI, request: HTTPRequest) -> Reply:
     # Go's json.Encoder, which daprd uses here, ends the document with a newline.
-    body = encode(document, sort_keys=False) + b"\n"
-    return web.Response(status=200, body=body, content_type=JSON)
+    body = encode(api.metadata(), sort_keys=False) + b"\n"
+    return Reply(200, body=body, content_type=JSON)
 
 
-async def _put_metadata(request: web.Request) -> web.StreamResponse:
-    key = routes.route_parameter(request.raw_path, "key")
-    try:
-        value = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise errors.body_read("stream too large") from None
-    request.app[_API].set_metadata(key, value.decode("utf-8", "replace"))
-    return web.Response(status=204)
+async def _put_metadata(api: DaprAPI, request: HTTPRequest) -> Reply:
+    key = routes.route_parameter(request.target, "key")
+    if request.truncated:
+        raise errors.body_read("stream too large")
+    api.set_metadata(key, request.body.decode("utf-8", "replace"))
+    return _NO_CONTENT
 
 
-async def _shutdown(request: web.Request) -> web.StreamResponse:
-    # Answer first: the shutdown it starts closes this server.
-    reply = web.Response(status=204)
-    await reply.prepare(request)
-    await reply.write_eof()
-    request.app[_API].request_shutdown()
-    return reply
+async def _shutdown(api: DaprAPI, request: HTTPRequest) -> Reply:
+    # Answer first: the shutdown it starts closes this server. The answer is written as soon
+    # as this returns, before the loop runs the callback.
+    asyncio.get_running_loop().call_soon(api.request_shutdown)
+    return _NO_CONTENT
 
 
-async def _fallback(request: web.Request) -> web.StreamResponse:
-    # daprd routes on the cleaned path (`/v1.0//bindings/./x/` is `/v1.0/bindings/x`).
-    raw = request.rel_url.raw_path
-    cleaned = routes.clean_path(raw)
-    if cleaned != raw:
-        query = request.rel_url.raw_query_string
-        retry = request.clone(rel_url=URL.build(path=cleaned, query=query, encoded=True))
-        found = await request.app.router.resolve(retry)
-        if found.http_exception is None and found.handler is not _fallback:
-            return await found.handler(retry)
-    match = _API_PATH.match(request.path)
-    if match is not None and match.group(1) not in _SERVED_GROUPS:
-        raise errors.api_not_implemented(request.method, request.path)
-    raise errors.direct_invoke_no_app_id()
+Route = tuple[frozenset[str], re.Pattern[str], Handler]
 
 
-@web.middleware
-async def _dapr_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except APIError as exc:
-        request.app[_API].answered_error(exc.error_code)
-        return _response(routes.error_reply(exc))
-    except routes.PlainError as exc:
-        return _response(exc.reply())
-    except web.HTTPException:
-        raise
-    except Exception as exc:
-        log.exception("unexpected error in %s %s", request.method, request.path)
-        failed = errors.internal(type(exc).__name__)
-        request.app[_API].answered_error(failed.error_code)
-        return _response(routes.error_reply(failed))
+def _route(methods: str, pattern: str, handler: Handler) -> Route:
+    return frozenset(methods.split()), re.compile(f"^{pattern}/?$"), handler
 
 
-def _recorded(record: RequestRecorder) -> Middleware:
-    """_dapr_errors, also telling `record` of each answer (the token check is inside it)."""
+# daprd's router tries `bulk` before `{key}`: a secret named "bulk" cannot be read alone.
+_ROUTES = (
+    _route("POST PUT", f"/v1.0/bindings/{_SEGMENT}", _invoke_binding),
+    _route("GET", f"/v1.0/secrets/{_SEGMENT}/bulk", _bulk_get_secret),
+    _route("GET", f"/v1.0/secrets/{_SEGMENT}/{_SEGMENT}", _get_secret),
+    _route("GET", "/v1.0/healthz", _healthz),
+    _route("GET", "/v1.0/healthz/outbound", _outbound_healthz),
+    _route("GET", "/v1.0/metadata", _get_metadata),
+    _route("PUT", f"/v1.0/metadata/{_SEGMENT}", _put_metadata),
+    _route("POST", "/v1.0/shutdown", _shutdown),
+)
 
-    @web.middleware
-    async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+
+def _find(method: str, raw_path: str) -> Handler | None:
+    for methods, pattern, handler in _ROUTES:
+        if method in methods and pattern.match(raw_path):
+            return handler
+    return None
+
+
+class HTTPAPI:
+    """The Dapr HTTP API over `api`: `answer` turns any request into daprd's Reply. With
+    `api_token`, requests need a matching `dapr-api-token`; `record` is told of each answer."""
+
+    def __init__(
+        self,
+        api: DaprAPI,
+        *,
+        api_token: str | None = None,
+        record: RequestRecorder | None = None,
+    ) -> None:
+        self.api = api
+        self._token = api_token
+        self._record = record
+
+    async def answer(self, request: HTTPRequest) -> Reply:
         started = time.perf_counter()
+        handler = _find(request.method, request.raw_path)
+        reply = await self._answer(request, handler)
+        if self._record is not None:
+            label = request.path if handler is not None else ""
+            sent = len(reply.body)
+            self._record(request.method, label, reply.status, _length(request), sent, started)
+        return reply
+
+    async def _answer(self, request: HTTPRequest, handler: Handler | None) -> Reply:
         try:
-            response = await _dapr_errors(request, handler)
-        except web.HTTPException as exc:
-            record(request, exc.status, 0, started)
-            raise
-        body = getattr(response, "body", None)
-        record(
-            request,
-            response.status,
-            len(body) if isinstance(body, bytes | bytearray) else 0,
-            started,
-        )
-        return response
+            denied = routes.authorize(request.method, request.path, request.headers, self._token)
+            if denied is not None:
+                return denied
+            if handler is None:
+                return await self._fallback(request)
+            return await handler(self.api, request)
+        except APIError as exc:
+            self.api.answered_error(exc.error_code)
+            return routes.error_reply(exc)
+        except routes.PlainError as exc:
+            return exc.reply()
+        except Exception as exc:
+            log.exception("unexpected error in %s %s", request.method, request.path)
+            failed = errors.internal(type(exc).__name__)
+            self.api.answered_error(failed.error_code)
+            return routes.error_reply(failed)
 
-    return answer
+    async def _fallback(self, request: HTTPRequest) -> Reply:
+        # daprd routes on the cleaned path (`/v1.0//bindings/./x/` is `/v1.0/bindings/x`).
+        raw = request.raw_path
+        cleaned = routes.clean_path(raw)
+        if cleaned != raw:
+            query = request.raw_query
+            retry = HTTPRequest(
+                request.method,
+                cleaned + ("?" + query if query else ""),
+                request.headers,
+                request.body,
+                request.truncated,
+            )
+            found = _find(retry.method, cleaned)
+            if found is not None:
+                return await found(self.api, retry)
+        match = _API_PATH.match(request.path)
+        if match is not None and match.group(1) not in _SERVED_GROUPS:
+            raise errors.api_not_implemented(request.method, request.path)
+        raise errors.direct_invoke_no_app_id()
 
 
-def _token_check(token: str) -> Middleware:
-    @web.middleware
-    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        denied = routes.authorize(request.method, request.path, request.headers, token)
-        if denied is not None:
-            return _response(denied)
-        return await handler(request)
-
-    return check
+def _length(request: HTTPRequest) -> int:
+    declared = request.headers.get("content-length")
+    return int(declared) if declared is not None and declared.isdigit() else 0

@@ -17,11 +17,10 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TextIO
 
-from aiohttp import web
-
 from daprlite import console
 from daprlite.api.core import DaprAPI
-from daprlite.api.http import build_http_app
+from daprlite.api.http import HTTPAPI
+from daprlite.api.http_server import HTTPServer
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
 from daprlite.components.resiliency import load_resiliency
@@ -108,7 +107,7 @@ class Sidecar:
         self._metrics_server: Any = None
         self.app: AppProcess | None = None
         self._channel: AppChannel | None = None
-        self._runner: web.AppRunner | None = None
+        self._http: HTTPServer | None = None
         self._grpc_server: Any = None
         self._stop = asyncio.Event()
         self._stop_signal: int | None = None
@@ -210,19 +209,13 @@ class Sidecar:
             from daprlite.observability.http_server import http_request_recorder
 
             record = http_request_recorder(self.metrics)
-        app = build_http_app(
-            self.api,
-            max_body_bytes=self.config.max_body_bytes,
-            api_token=self.config.api_token,
-            record=record,
-        )
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
+        api = HTTPAPI(self.api, api_token=self.config.api_token, record=record)
+        self._http = HTTPServer(api.answer, self.config.max_body_bytes)
         # Bind first, then serve: port 0 asks the kernel for a free port, and reading it back
         # from the socket leaves no window in which another process could take it.
         sock = bind_loopback(self.config.dapr_http_port)
         self.http_port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        await self._http.start(sock)
         log.info("HTTP server is running on port %d", self.http_port)
 
     async def _open_grpc(self) -> None:
@@ -337,8 +330,8 @@ class Sidecar:
             await drain_app_output()  # its last lines are printed before anything that follows
         if self._channel is not None:
             await self._channel.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._http is not None:
+            await self._http.close()
         if self._grpc_server is not None:
             await self._grpc_server.stop(grace=1.0)
         if self._metrics_server is not None:

@@ -14,19 +14,17 @@ from pathlib import Path
 import grpc
 import pytest
 from aiohttp import ClientTimeout, TCPConnector
-from aiohttp.test_utils import TestClient, TestServer
-from aiohttp.web import Application, Request
 from dapr.proto.runtime.v1 import binding_pb2, dapr_pb2_grpc
 
 from daprlite.api.core import DaprAPI
 from daprlite.api.grpc import start_grpc_server
-from daprlite.api.http import build_http_app
 from daprlite.bindings.kafka.producer import KafkaOutput
 from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from tests.e2e.kafka_io import read_records
+from tests.support.http_api import APIClient
 
 BINDING = "orders"
 PATH = f"/v1.0/bindings/{BINDING}"
@@ -36,7 +34,7 @@ MAX_MESSAGE = 4096
 
 @dataclass
 class Live:
-    client: TestClient[Request, Application]
+    client: APIClient
     grpc: dapr_pb2_grpc.DaprStub
     channel: grpc.aio.Channel
     bootstrap: str
@@ -61,8 +59,9 @@ async def live(kafka_broker, kafka_topic) -> AsyncIterator[Live]:
     server, port = await start_grpc_server(api, 0)
     # The default pool (100 connections) would queue most of the 1,000 concurrent requests.
     connector = TCPConnector(limit=0)
-    client = TestClient(
-        TestServer(build_http_app(api, max_body_bytes=MAX_BODY)),
+    client = APIClient(
+        api,
+        max_body_bytes=MAX_BODY,
         connector=connector,
         timeout=ClientTimeout(total=60),
     )

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from aiohttp.test_utils import TestServer
 from dapr.clients import DaprClient
 from dapr.conf import settings
 from dapr.proto import api_v1
@@ -20,7 +19,6 @@ from grpc_status import rpc_status
 from daprlite import DAPR_RUNTIME_COMPAT
 from daprlite.api.core import DaprAPI
 from daprlite.api.grpc import start_grpc_server
-from daprlite.api.http import build_http_app
 from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
@@ -29,6 +27,7 @@ from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import ZERO_TRACEPARENT
 from tests.api.fakes import FakeOutput
+from tests.support.http_api import APIClient
 
 BINDING = "orders"
 
@@ -57,7 +56,7 @@ async def sidecar() -> AsyncIterator[GrpcSidecar]:
     binding, shutdowns = FakeOutput(), []
     api = make_api(binding, shutdowns)
     server, port = await start_grpc_server(api, 0)
-    http = TestServer(build_http_app(api), host="127.0.0.1")
+    http = APIClient(api)
     await http.start_server()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientResponse, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientResponse
 from yarl import URL
 
 from daprlite import DAPR_RUNTIME_COMPAT
 from daprlite.api.core import DaprAPI
-from daprlite.api.http import build_http_app
 from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
@@ -23,6 +21,7 @@ from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import ZERO_TRACEPARENT
 from tests.api.fakes import FakeOutput
+from tests.support.http_api import APIClient
 
 BINDING = "kafka-binding"
 PATH = f"/v1.0/bindings/{BINDING}"
@@ -30,7 +29,7 @@ PATH = f"/v1.0/bindings/{BINDING}"
 
 @dataclass
 class Sidecar:
-    client: TestClient[web.Request, web.Application]
+    client: APIClient
     binding: FakeOutput
     readiness: Readiness
     shutdowns: list[bool]
@@ -53,8 +52,7 @@ async def sidecar() -> AsyncIterator[Sidecar]:
     api = DaprAPI(
         RunConfig("checkout", app_port=6001), store, readiness, lambda: shutdowns.append(True)
     )
-    app = build_http_app(api, max_body_bytes=1024)
-    async with TestClient(TestServer(app)) as client:
+    async with APIClient(api, max_body_bytes=1024) as client:
         yield Sidecar(client, binding, readiness, shutdowns, api)
 
 
@@ -414,8 +412,7 @@ async def test_shutdown_answers_then_calls_back(sidecar: Sidecar) -> None:
 
 async def test_api_token_is_required_when_configured() -> None:
     api = DaprAPI(RunConfig("a"), CompStore(), Readiness(outbound_ready=True, app_ready=True))
-    app = build_http_app(api, api_token="s3cret")
-    async with TestClient(TestServer(app)) as client:
+    async with APIClient(api, api_token="s3cret") as client:
         denied = await client.get("/v1.0/metadata")
         assert denied.status == 401
         assert await denied.text() == "invalid api token\n"

@@ -20,14 +20,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from aiohttp import web
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from daprlite.api import http_routes as routes
 from daprlite.api.core import DaprAPI
-from daprlite.api.http import build_http_app
 from daprlite.gocompat import json as gojson
 from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
@@ -35,6 +33,7 @@ from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import ZERO_TRACEPARENT
 from tests.api.fakes import FakeOutput
+from tests.support.http_api import APIClient
 
 BINDING = "x"
 MAX_BODY = 16 * 1024
@@ -56,14 +55,11 @@ def server() -> Iterator[Server]:
     store = CompStore(components=[component], outputs={BINDING: binding})
     api = DaprAPI(RunConfig("props"), store, Readiness(outbound_ready=True, app_ready=True))
     loop = asyncio.new_event_loop()
-    app = build_http_app(api, max_body_bytes=MAX_BODY, api_token=TOKEN)
-    runner = web.AppRunner(app, access_log=None)
+    client = APIClient(api, max_body_bytes=MAX_BODY, api_token=TOKEN)
 
     async def start() -> int:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        return int(runner.addresses[0][1])
+        await client.start_server()
+        return client.port
 
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -72,7 +68,7 @@ def server() -> Iterator[Server]:
         yield Server(f"http://127.0.0.1:{port}/v1.0/bindings/{BINDING}", binding, session)
         # After all the fuzzing, in whichever order the tests ran: the server still answers.
         health = session.get(f"http://127.0.0.1:{port}/v1.0/healthz", timeout=5)
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    asyncio.run_coroutine_threadsafe(client.close(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
     loop.close()

@@ -12,8 +12,6 @@ from typing import Any
 
 import grpc
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from dapr.clients import DaprClient
 from dapr.conf import settings
 from dapr.proto.runtime.v1 import dapr_pb2_grpc, secret_pb2
@@ -21,13 +19,13 @@ from yarl import URL
 
 from daprlite.api.core import DaprAPI
 from daprlite.api.grpc import start_grpc_server
-from daprlite.api.http import build_http_app
 from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.readiness import Readiness
 from daprlite.model.secret_scope import SecretScope
 from daprlite.model.store import CompStore
 from daprlite.secretstores.registry import SecretStoreRegistry
+from tests.support.http_api import APIClient
 
 SECRETS = {"kafka-sasl": {"password": "pw-<1>&", "username": "alice"}, "token": "t-1"}
 SCOPES = (
@@ -38,7 +36,7 @@ SCOPES = (
 
 @dataclass
 class Sidecar:
-    http: TestClient[web.Request, web.Application]
+    http: APIClient
     grpc_port: int
     stub: dapr_pb2_grpc.DaprStub
     api: DaprAPI
@@ -64,7 +62,7 @@ async def start(tmp_path: Path, *names: str) -> AsyncIterator[Sidecar]:
     server, port = await start_grpc_server(api, 0)
     try:
         async with (
-            TestClient(TestServer(build_http_app(api))) as http,
+            APIClient(api) as http,
             grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel,
         ):
             yield Sidecar(http, port, dapr_pb2_grpc.DaprStub(channel), api)

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from confluent_kafka import Producer
 
 from daprlite.api.core import DaprAPI
-from daprlite.api.http import build_http_app
 from daprlite.bindings.kafka.consumer import KafkaInput
 from daprlite.bindings.kafka.producer import KafkaOutput
 from daprlite.model.component import Component
@@ -30,6 +28,7 @@ from daprlite.observability.tracing import OtelTracer
 from daprlite.runtime.app_channel import HttpAppChannel
 from tests.e2e.kafka_io import read_records
 from tests.integration.recording_app import RecordingApp
+from tests.support.http_api import APIClient
 from tests.support.otlp import OtlpReceiver
 from tests.support.wait import eventually
 
@@ -60,7 +59,7 @@ async def post_create(
     await output.init(comp)
     store = CompStore(components=[comp], outputs={"orders": output})
     api = DaprAPI(RunConfig("producer"), store, Readiness(True, True), tracer=tracer)
-    client = TestClient(TestServer(build_http_app(api)))
+    client = APIClient(api)
     await client.start_server()
     try:
         body = '{"operation":"create","data":{"n":1}}'

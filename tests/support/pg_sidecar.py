@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 from dapr.clients import DaprClient
 from dapr.conf import settings
 
 from daprlite.api.core import DaprAPI
 from daprlite.api.grpc import start_grpc_server
-from daprlite.api.http import build_http_app
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
 from daprlite.model.component import Component
@@ -26,6 +24,7 @@ from daprlite.model.config import RunConfig
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.runtime.processor import init_bindings
+from tests.support.http_api import APIClient
 
 NAME = "pg"
 
@@ -82,7 +81,7 @@ async def sidecar_from_resources(folder: Path) -> AsyncIterator[PgSidecar]:
 async def _serve(store: CompStore) -> AsyncIterator[PgSidecar]:
     api = DaprAPI(RunConfig("pg-app"), store, Readiness(outbound_ready=True, app_ready=True))
     grpc_server, grpc_port = await start_grpc_server(api, 0)
-    http = TestServer(build_http_app(api), host="127.0.0.1")
+    http = APIClient(api)
     await http.start_server()
     # The SDK reads its settings once at import; its health probe goes to our HTTP API.
     saved = (settings.DAPR_HTTP_PORT, settings.DAPR_RUNTIME_HOST, settings.DAPR_HEALTH_TIMEOUT)
