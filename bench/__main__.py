@@ -59,6 +59,7 @@ def main() -> None:
     results["meta"]["total_seconds"] = round(time.monotonic() - started, 1)
     results["meta"]["load_avg"] = load.summary()
     results["targets"] = report.targets(results)
+    results["vs_daprd"] = report.versus_daprd(results) if daprd else []
     _write(results, args.out)
 
 

@@ -49,6 +49,18 @@ def create_topic(bootstrap: str, partitions: int, prefix: str) -> str:
     raise TimeoutError(f"topic {name} got no leaders")
 
 
+RECORD_BYTES = 1024  # the stated input payload size, as the output cases' `data`
+
+
+def record(partition: int, seq: int, size: int = RECORD_BYTES) -> bytes:
+    """One input record of exactly `size` bytes (if the fields fit): the partition and per-partition
+    sequence number the app checks order with, the send time for end-to-end latency, padding."""
+    body = {"p": partition, "s": seq, "t": time.time(), "pad": ""}
+    bare = len(json.dumps(body))
+    body["pad"] = "x" * max(size - bare, 0)
+    return json.dumps(body).encode()
+
+
 def preload(bootstrap: str, topic: str, partitions: int, count: int) -> None:
     """`count` messages spread round-robin over the partitions, each with its per-partition seq."""
     # Idempotent, so that the log itself is in sequence order (a plain producer's retries may
@@ -58,10 +70,10 @@ def preload(bootstrap: str, topic: str, partitions: int, count: int) -> None:
     )
     for i in range(count):
         partition = i % partitions
-        body = {"p": partition, "s": i // partitions, "t": time.time(), "pad": "x" * 200}
+        value = record(partition, i // partitions)
         while True:
             try:
-                producer.produce(topic, json.dumps(body).encode(), partition=partition)
+                producer.produce(topic, value, partition=partition)
                 break
             except BufferError:
                 producer.poll(0.05)

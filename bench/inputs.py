@@ -1,6 +1,7 @@
 """Input cases: N messages pre-loaded in 1 and in 6 partitions, drained by a sidecar into the
 bench app (msgs/s, per-partition order, time to first delivery), then a steady produce rate
-for end-to-end latency (produce → app receives, from timestamps in the messages)."""
+for end-to-end latency (produce → app receives, from timestamps in the messages). Every record
+is 1 KB (bench.env.record)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from confluent_kafka import Producer
 
 from bench.context import Context
-from bench.env import create_topic, preload, run_module
+from bench.env import create_topic, preload, record, run_module
 from bench.output import RssSampler
 from bench.sidecar import launch
 from bench.stats import aggregate, latency_summary
@@ -87,7 +88,7 @@ def _steady(
     # A new idempotent producer first gets metadata and a producer id, and what it is given
     # meanwhile waits (~0.5 s here): one unmeasured warm-up message goes through first.
     _request(port, "POST", "/reset")
-    producer.produce(topic, json.dumps({"p": 0, "s": -1, "t": time.time()}).encode(), partition=0)
+    producer.produce(topic, record(0, -1), partition=0)
     producer.flush(30)
     _wait_for(port, 1, timeout=30.0)
     _request(port, "POST", "/reset")
@@ -99,8 +100,7 @@ def _steady(
         if delay > 0:
             time.sleep(delay)
         n = preloaded + i
-        body = {"p": n % partitions, "s": n // partitions, "t": time.time()}
-        producer.produce(topic, json.dumps(body).encode(), partition=n % partitions)
+        producer.produce(topic, record(n % partitions, n // partitions), partition=n % partitions)
         producer.poll(0)
     producer.flush(30)
     stats = _wait_for(port, total, timeout=60.0, latencies=True)

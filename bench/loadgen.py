@@ -3,9 +3,11 @@
 `python -m bench.loadgen MODE --concurrency N ...` keeps N calls in flight for a warm-up and then
 a measured window, and prints one JSON line: msgs/s and latency percentiles of that window.
 
-Modes: `ceiling` (confluent-kafka produce, waiting for each ack, the way daprlite's binding
-does), `http` (POST /v1.0/bindings/NAME), `grpc` (InvokeBinding), `app` (POST to the app, for
-the app's own round-trip time).
+Modes: `ceiling` (the throughput ceiling: confluent-kafka with daprlite's producer settings and
+ack hand-off, linger.ms=1 and a poll thread waking the event loop), `latency-ceiling` (the
+broker round trip with the lowest-latency settings: linger.ms=0, no event loop, the delivery
+callback served by a blocking poll), `http` (POST /v1.0/bindings/NAME), `grpc` (InvokeBinding),
+`app` (POST to the app, for the app's own round-trip time).
 """
 
 from __future__ import annotations
@@ -107,6 +109,73 @@ class CeilingProducer:
         self.producer.flush(10)
 
 
+def latency_ceiling(
+    bootstrap: str, topic: str, data: bytes, concurrency: int, warmup: float, duration: float
+) -> dict[str, Any]:
+    """Keep `concurrency` messages in flight from one thread that does nothing but produce and
+    block in `poll` until an ack arrives: no linger, no thread hand-off, no event loop.
+
+    acks=all and idempotence as in daprlite; at c=1 this is one message at a time.
+    """
+    from confluent_kafka import Producer
+
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 0,
+        }
+    )
+    # A new idempotent producer holds what it is given until it has a producer id (~0.5 s on a
+    # busy machine): one message through first, so that the warm-up is not spent on that.
+    producer.produce(topic, value=data)
+    producer.flush(10)
+    acked: list[tuple[float, float, Any]] = []  # (sent, acked, error), served by one poll
+
+    def send() -> None:
+        sent = time.perf_counter()
+
+        def on_delivery(err: Any, _msg: Any) -> None:
+            acked.append((sent, time.perf_counter(), err))
+
+        producer.produce(topic, value=data, on_delivery=on_delivery)
+
+    now = time.perf_counter()
+    start, end = now + warmup, now + warmup + duration
+    latencies: list[float] = []
+    errors = calls = in_flight = 0
+    cpu0 = time.process_time()
+    for _ in range(concurrency):
+        send()
+        in_flight += 1
+    while in_flight:
+        producer.poll(1.0)
+        now = time.perf_counter()
+        for sent, done, err in acked:
+            in_flight -= 1
+            if err is not None:
+                errors += 1
+                if errors == 1:
+                    print(f"loadgen: produce failed: {err}", file=sys.stderr)
+            else:
+                calls += 1
+                if sent >= start:  # as in `drive`: only calls that start inside the window
+                    latencies.append(done - sent)
+            if now < end:
+                send()
+                in_flight += 1
+        acked.clear()
+    cpu = time.process_time() - cpu0
+    producer.flush(10)
+    return {
+        "msgs_per_s": len(latencies) / duration,
+        "errors": errors,
+        "calls": calls,
+        "client_cpu_us": cpu / max(calls, 1) * 1e6,
+    } | latency_summary(latencies)
+
+
 def _settle(done: asyncio.Future[None], err: Any) -> None:
     if not done.done():
         if err is None:
@@ -157,7 +226,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.loadgen")
-    parser.add_argument("mode", choices=("ceiling", "http", "grpc", "app"))
+    parser.add_argument("mode", choices=("ceiling", "latency-ceiling", "http", "grpc", "app"))
     parser.add_argument("--target", required=True, help="host:port (bootstrap for ceiling)")
     parser.add_argument("--binding", required=True, help="binding name; topic; or app route")
     parser.add_argument("--concurrency", type=int, default=1)
@@ -165,6 +234,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=3.0)
     parser.add_argument("--size", type=int, default=1024)
     args = parser.parse_args()
+    if args.mode == "latency-ceiling":
+        data = payload(args.size)
+        print(json.dumps(latency_ceiling(
+            args.target, args.binding, data, args.concurrency, args.warmup, args.duration
+        )))  # fmt: skip
+        return
     try:
         import uvloop
 
