@@ -3,8 +3,8 @@
 `python -m bench.loadgen MODE --concurrency N ...` keeps N calls in flight for a warm-up and then
 a measured window, and prints one JSON line: msgs/s and latency percentiles of that window.
 
-Modes: `ceiling` (the throughput ceiling: confluent-kafka with daprlite's producer settings and
-ack hand-off, linger.ms=1 and a poll thread waking the event loop), `latency-ceiling` (the
+Modes: `ceiling` (the throughput ceiling: daprlite's Kafka output binding called in process, so
+its producer settings and ack hand-off without the sidecar's API), `latency-ceiling` (the
 broker round trip with the lowest-latency settings: linger.ms=0, no event loop, the delivery
 callback served by a blocking poll), `http` (POST /v1.0/bindings/NAME), `grpc` (InvokeBinding),
 `app` (POST to the app, for the app's own round-trip time).
@@ -16,12 +16,15 @@ import argparse
 import asyncio
 import json
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from bench.stats import latency_summary
+from daprlite.bindings.kafka.producer import KafkaOutput
+from daprlite.model.component import Component
+from daprlite.model.contracts import InvokeRequest
 
 Call = Callable[[], Awaitable[None]]
 
@@ -69,44 +72,26 @@ async def drive(call: Call, concurrency: int, warmup: float, duration: float) ->
 
 
 class CeilingProducer:
-    """The same Producer settings and ack hand-off as daprlite's Kafka output binding."""
+    """daprlite's own Kafka output binding, called in process: the sidecar's produce path (its
+    settings, poll thread and ack hand-off) without the API in front of it."""
 
     def __init__(self, bootstrap: str, topic: str, data: bytes) -> None:
-        from confluent_kafka import Producer
+        self.request = InvokeRequest(data, {}, "create")
+        self.component = Component(
+            "bench-ceiling", "bindings.kafka", "v1",
+            {"brokers": bootstrap, "publishTopic": topic, "authType": "none"},
+            Path("bench-ceiling.yaml"), 1,
+        )  # fmt: skip
+        self.output = KafkaOutput()
 
-        self.topic, self.data = topic, data
-        self.loop = asyncio.get_running_loop()
-        self.producer = Producer(
-            {
-                "bootstrap.servers": bootstrap,
-                "acks": "all",
-                "enable.idempotence": True,
-                "linger.ms": 1,
-            }
-        )
-        self.producer.list_topics(topic, 10)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            self.producer.poll(0.05)
+    async def start(self) -> None:
+        await self.output.init(self.component)
 
     async def call(self) -> None:
-        done = self.loop.create_future()
-        loop = self.loop
+        await self.output.invoke(self.request)
 
-        def on_delivery(err: Any, _msg: Any) -> None:
-            loop.call_soon_threadsafe(_settle, done, err)
-
-        self.producer.produce(self.topic, value=self.data, on_delivery=on_delivery)
-        await done
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.producer.flush(10)
+    async def close(self) -> None:
+        await self.output.close()
 
 
 def latency_ceiling(
@@ -176,22 +161,15 @@ def latency_ceiling(
     } | latency_summary(latencies)
 
 
-def _settle(done: asyncio.Future[None], err: Any) -> None:
-    if not done.done():
-        if err is None:
-            done.set_result(None)
-        else:
-            done.set_exception(RuntimeError(str(err)))
-
-
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
     data = payload(args.size)
     if args.mode == "ceiling":
         producer = CeilingProducer(args.target, args.binding, data)
+        await producer.start()
         try:
             return await drive(producer.call, args.concurrency, args.warmup, args.duration)
         finally:
-            producer.close()
+            await producer.close()
     if args.mode in ("http", "app"):
         import aiohttp
 

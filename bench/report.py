@@ -124,9 +124,10 @@ def markdown(results: Mapping[str, Any]) -> str:
         "producer's own), which holds steady when other work shares the cores.",
         "",
         "**Output** (produce and wait for the ack; acks=all and idempotence everywhere). Two "
-        "ceilings, confluent-kafka straight to the broker: *throughput* has daprlite's producer "
-        "settings and ack hand-off (linger.ms=1, a poll thread waking an asyncio loop); "
-        "*latency* is the broker round trip with the lowest-latency settings (linger.ms=0, "
+        "ceilings: *throughput* is daprlite's own Kafka output binding called in process (its "
+        "producer settings and ack hand-off: linger.ms=1 under load, sent at once when few "
+        "requests are in flight; a poll thread waking an asyncio loop) without the API; "
+        "*latency* is confluent-kafka's broker round trip with the lowest-latency settings (linger.ms=0, "
         "no event loop: the delivery callback served by a blocking `poll`; at c>1 that thread "
         'keeps c messages in flight). "vs ceiling" is against the throughput ceiling.',
         "",
