@@ -1,6 +1,6 @@
-"""Output cases: two ceilings (confluent-kafka directly: daprlite's settings for throughput, the
-lowest-latency settings for the round trip) and each sidecar's HTTP and gRPC API, interleaved run
-by run so that drift on the noisy machine hits every case alike."""
+"""Output cases: two ceilings (daprlite's Kafka binding in process, for throughput; confluent-kafka
+with the lowest-latency settings, for the round trip) and each sidecar's HTTP and gRPC API,
+interleaved run by run so that drift on the noisy machine hits every case alike."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ Case = Mapping[str, Any]
 
 # Output table rows for the ceilings: result key → label.
 CEILINGS = (
-    ("ceiling", "ceiling, throughput (daprlite's settings)"),
+    ("ceiling", "ceiling, throughput (daprlite's binding)"),
     ("latency-ceiling", "ceiling, latency (linger.ms=0, blocking poll)"),
 )
 
