@@ -127,9 +127,10 @@ def markdown(results: Mapping[str, Any]) -> str:
         "ceilings: *throughput* is daprlite's own Kafka output binding called in process (its "
         "producer settings and ack hand-off: linger.ms=1 under load, sent at once when few "
         "requests are in flight; a poll thread waking an asyncio loop) without the API; "
-        "*latency* is confluent-kafka's broker round trip with the lowest-latency settings (linger.ms=0, "
-        "no event loop: the delivery callback served by a blocking `poll`; at c>1 that thread "
-        'keeps c messages in flight). "vs ceiling" is against the throughput ceiling.',
+        "*latency* is confluent-kafka's broker round trip with the lowest-latency settings "
+        "(linger.ms=0, no event loop: the delivery callback served by a blocking `poll`; at "
+        'c>1 that thread keeps c messages in flight). "vs ceiling" is against the throughput '
+        "ceiling.",
         "",
         "| path | conc. | msgs/s | p50 ms | p90 ms | p99 ms | vs ceiling | CPU µs/msg |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -11,16 +11,16 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from daprlite.api import errors
 from daprlite.api import http_routes as routes
 from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
-from daprlite.api.http_routes import JSON, Reply
+from daprlite.api.http_routes import JSON
 from daprlite.gocompat.json import encode
+from daprlite.serving.message import HTTPRequest, Reply
 
 log = logging.getLogger("daprlite.api.http")
 
@@ -37,31 +37,6 @@ _NO_CONTENT = routes.NO_CONTENT
 # whose paths are whatever a client sends), status, request and response body sizes, and
 # when handling began (time.perf_counter).
 RequestRecorder = Callable[[str, str, int, int, int, float], None]
-
-
-@dataclass(frozen=True, slots=True)
-class HTTPRequest:
-    """What the server read: the request target exactly as sent, its headers (looked up by
-    lower-case name), and the body up to the size limit (`truncated`: the client sent more)."""
-
-    method: str
-    target: str
-    headers: Mapping[str, str]
-    body: bytes = b""
-    truncated: bool = False
-
-    @property
-    def raw_path(self) -> str:
-        return self.target.split("?", 1)[0]
-
-    @property
-    def raw_query(self) -> str:
-        return self.target.partition("?")[2]
-
-    @property
-    def path(self) -> str:
-        """The decoded path (`%20` is a space), what daprd's token check and messages use."""
-        return unquote(self.raw_path, errors="surrogateescape")
 
 
 Handler = Callable[[DaprAPI, HTTPRequest], Awaitable[Reply]]

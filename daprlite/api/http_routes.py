@@ -13,7 +13,6 @@ import hmac
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from daprlite.api import errors
@@ -26,21 +25,12 @@ from daprlite.gocompat.json import GoJSONError, encode
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
 from daprlite.model.errors import BindingError
 from daprlite.model.tracing import trace_context
+from daprlite.serving.message import Reply
 
 JSON = "application/json"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # daprd leaves only these open without a token, so that orchestrators can probe them.
 _TOKEN_EXEMPT = frozenset({"/v1.0/healthz", "/v1.0/healthz/outbound"})
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """An HTTP answer; `headers` come after Content-Type, in order, repeats allowed."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-    content_type: str | None = None
 
 
 NO_CONTENT = Reply(204)
@@ -298,29 +288,3 @@ def query_unescape(raw: str, parameter: str) -> str:
             f'Error: invalid URL escape "{escape}"',
         )
     return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8", "replace")
-
-
-class LimitedBody:
-    """daprd's limit reader: keeps the first `limit` bytes and notes whether more came."""
-
-    __slots__ = ("_chunks", "_room", "truncated")
-
-    def __init__(self, limit: int) -> None:
-        self._chunks: list[bytes] = []
-        self._room = limit
-        self.truncated = False
-
-    def add(self, chunk: bytes) -> bool:
-        """Keep what fits of `chunk`; False once the limit is passed (stop reading then)."""
-        if len(chunk) > self._room:
-            self._chunks.append(chunk[: self._room])
-            self._room = 0
-            self.truncated = True
-            return False
-        self._chunks.append(chunk)
-        self._room -= len(chunk)
-        return True
-
-    @property
-    def body(self) -> bytes:
-        return b"".join(self._chunks)

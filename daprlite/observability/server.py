@@ -8,77 +8,80 @@ dashboard (introspection.py); every other path is still the metrics.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from aiohttp import web
 from prometheus_client import REGISTRY, generate_latest
 
 from daprlite.observability.introspection import Introspection
 from daprlite.observability.metrics import Metrics
+from daprlite.serving.http1 import HTTPServer
+from daprlite.serving.message import HTTPRequest, Reply
 
 log = logging.getLogger("daprlite.observability")
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 INTROSPECTION_PREFIX = "/daprlite/v1/"
-_METRICS = web.AppKey("metrics", Metrics)
-_INTROSPECTION = web.AppKey("introspection", Introspection)
+_JSON = "application/json; charset=utf-8"
 
 
 class MetricsServer:
     def __init__(self, metrics: Metrics, introspection: Introspection | None = None) -> None:
         self._metrics = metrics
         self._introspection = introspection
-        self._runner: web.AppRunner | None = None
+        self._server: HTTPServer | None = None
         self.port = 0
 
     async def start(self, sock: socket.socket) -> None:
         """Serve on `sock`, a bound listening socket (the caller picks address and port)."""
-        app = web.Application()
-        app[_METRICS] = self._metrics
-        if self._introspection is not None:
-            app[_INTROSPECTION] = self._introspection
-            for name, handler in _JSON_ROUTES.items():
-                app.router.add_get(INTROSPECTION_PREFIX + name, handler, allow_head=False)
-        app.router.add_route("GET", "/{tail:.*}", _scrape)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
+        # GET requests only: a small body limit is plenty.
+        self._server = HTTPServer(self._answer, max_body_bytes=1 << 16)
         host, self.port = sock.getsockname()[:2]
-        await web.SockSite(self._runner, sock).start()
+        await self._server.start(sock)
         log.info("metrics server started on %s:%d/", host, self.port)
 
     async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._server is not None:
+            await self._server.close(grace=1.0)
+            self._server = None
+
+    async def _answer(self, request: HTTPRequest) -> Reply:
+        if request.method != "GET":
+            return Reply(405, (("Allow", "GET"),), b"405: Method Not Allowed", "text/plain")
+        path = request.path
+        if self._introspection is not None and path.startswith(INTROSPECTION_PREFIX):
+            read = _JSON_ROUTES.get(path.removeprefix(INTROSPECTION_PREFIX))
+            if read is not None:
+                return _introspect(read, self._introspection, request.raw_query)
+        return await self._scrape()
+
+    async def _scrape(self) -> Reply:
+        ours = self._metrics.render().encode()
+        # The process collector reads /proc: off the loop, a scrape never delays a delivery.
+        process = await asyncio.to_thread(generate_latest, REGISTRY)
+        return Reply(200, body=ours + process, content_type=CONTENT_TYPE)
 
 
-async def _scrape(request: web.Request) -> web.StreamResponse:
-    ours = request.app[_METRICS].render().encode()
-    # The process collector reads /proc: off the loop, a scrape never delays a delivery.
-    process = await asyncio.to_thread(generate_latest, REGISTRY)
-    return web.Response(body=ours + process, headers={"Content-Type": CONTENT_TYPE})
+Read = Callable[[Introspection, int], dict[str, Any]]
 
 
-def _answer(read: Callable[[Introspection, int], dict[str, Any]]) -> Any:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        raw = request.query.get("after", "0")
-        try:
-            after = int(raw)
-        except ValueError:
-            return web.json_response(
-                {"error": f"after must be a whole number, not {raw!r}"}, status=400
-            )
-        return web.json_response(read(request.app[_INTROSPECTION], after))
-
-    return handler
+def _introspect(read: Read, introspection: Introspection, raw_query: str) -> Reply:
+    raw = next((v for k, v in parse_qsl(raw_query) if k == "after"), "0")
+    try:
+        after = int(raw)
+    except ValueError:
+        problem = {"error": f"after must be a whole number, not {raw!r}"}
+        return Reply(400, body=json.dumps(problem).encode(), content_type=_JSON)
+    return Reply(200, body=json.dumps(read(introspection, after)).encode(), content_type=_JSON)
 
 
-_JSON_ROUTES = {
-    "spans": _answer(lambda i, _after: i.spans()),
-    "tail": _answer(lambda i, after: i.messages(after)),
-    "log": _answer(lambda i, after: i.log(after)),
-    "status": _answer(lambda i, _after: i.status()),
+_JSON_ROUTES: dict[str, Read] = {
+    "spans": lambda i, _after: i.spans(),
+    "tail": lambda i, after: i.messages(after),
+    "log": lambda i, after: i.log(after),
+    "status": lambda i, _after: i.status(),
 }

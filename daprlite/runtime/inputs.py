@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from daprlite.model.observer import NO_OBSERVER, Observer
 from daprlite.model.store import CompStore
 from daprlite.observability.metrics import Metrics
 from daprlite.resiliency.provider import Resiliency
-from daprlite.runtime.app_channel import AppChannel
 from daprlite.runtime.processor import explicit_directions
+
+if TYPE_CHECKING:  # its aiohttp client is imported only once an app port is in use
+    from daprlite.runtime.app_channel import AppChannel
 
 log = logging.getLogger("daprlite.runtime")
 

@@ -15,12 +15,11 @@ import signal
 import socket
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from daprlite import console
 from daprlite.api.core import DaprAPI
 from daprlite.api.http import HTTPAPI
-from daprlite.api.http_server import HTTPServer
 from daprlite.bindings.registry import BindingRegistry
 from daprlite.components.loader import load_components
 from daprlite.components.resiliency import load_resiliency
@@ -39,11 +38,14 @@ from daprlite.observability.tail import MessageTail
 from daprlite.process.printer import Printer, drain_app_output
 from daprlite.process.supervisor import AppProcess, LineSink
 from daprlite.resiliency.provider import Resiliency
-from daprlite.runtime.app_channel import AppChannel, HttpAppChannel
 from daprlite.runtime.app_port import wait_for_port
 from daprlite.runtime.inputs import start_inputs, stop_inputs
 from daprlite.runtime.processor import init_components
 from daprlite.secretstores.registry import SecretStoreRegistry
+from daprlite.serving.http1 import HTTPServer
+
+if TYPE_CHECKING:
+    from daprlite.runtime.app_channel import AppChannel
 
 log = logging.getLogger("daprlite.runtime")
 
@@ -276,6 +278,10 @@ class Sidecar:
             from daprlite.runtime.app_channel_grpc import GrpcAppChannel
 
             return GrpcAppChannel(port, address, token, self.tracer, calls)
+        # Imported here: aiohttp's client is not needed before the app is, and importing it
+        # would delay the API's ports (start-up is measured to outbound-ready).
+        from daprlite.runtime.app_channel import HttpAppChannel
+
         return HttpAppChannel(port, address, token, self.tracer, calls)
 
     async def _unless_app_exits(self, work: Coroutine[Any, Any, Any]) -> None:

@@ -32,6 +32,7 @@ from daprlite.model.config import RunConfig
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import ZERO_TRACEPARENT
+from daprlite.serving.message import LimitedBody
 from tests.api.fakes import FakeOutput
 from tests.support.http_api import APIClient
 
@@ -136,7 +137,7 @@ class Direct:
         received = CIMultiDict(
             (k, v.decode("utf-8", "surrogateescape")) for k, v in headers.items()
         )
-        limited = routes.LimitedBody(MAX_BODY)
+        limited = LimitedBody(MAX_BODY)
         limited.add(body)
         reply = routes.authorize("POST", target, received, TOKEN) or self.loop.run_until_complete(
             routes.invoke_binding(self.api, target, limited.body, limited.truncated, received)

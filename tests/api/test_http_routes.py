@@ -12,7 +12,7 @@ from multidict import CIMultiDict
 
 from daprlite.api import http_routes as routes
 from daprlite.api.core import DaprAPI
-from daprlite.api.http_routes import NO_CONTENT, Reply
+from daprlite.api.http_routes import NO_CONTENT
 from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
@@ -20,6 +20,7 @@ from daprlite.model.errors import BindingInvokeError
 from daprlite.model.readiness import Readiness
 from daprlite.model.store import CompStore
 from daprlite.model.tracing import ZERO_TRACEPARENT
+from daprlite.serving.message import LimitedBody, Reply
 from tests.api.fakes import FakeOutput
 
 BINDING = "orders"
@@ -260,7 +261,7 @@ def test_limited_body_keeps_the_first_limit_bytes(data: bytes, draw: st.DataObje
     limit = draw.draw(st.sampled_from(near) | st.integers(0, len(data) + 2))
     cuts = draw.draw(st.lists(st.sampled_from([limit - 1, limit, limit + 1]) | st.integers(0, 64)))
     bounds = sorted({0, len(data), *(min(max(cut, 0), len(data)) for cut in cuts)})
-    reader = routes.LimitedBody(limit)
+    reader = LimitedBody(limit)
     fed = 0
     for start, end in pairwise(bounds):
         fed = end

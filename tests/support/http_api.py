@@ -12,7 +12,7 @@ from yarl import URL
 
 from daprlite.api.core import DaprAPI
 from daprlite.api.http import HTTPAPI, RequestRecorder
-from daprlite.api.http_server import HTTPServer
+from daprlite.serving.http1 import HTTPServer
 
 
 class APIClient:

@@ -1,4 +1,5 @@
-"""HTTP/1.1 for the Dapr HTTP API: an asyncio protocol on llhttp (httptools), as uvicorn's is.
+"""HTTP/1.1 for the sidecar's ports (the Dapr HTTP API, metrics): an asyncio protocol on llhttp
+(httptools), as uvicorn's is.
 
 Why not aiohttp's server: it spends ~100 µs of Python on each request before a handler runs,
 against ~20 µs for llhttp's callbacks and one task per request (measured with a 204 handler,
@@ -24,10 +25,9 @@ from typing import cast
 import httptools
 from multidict import CIMultiDict
 
-from daprlite.api.http import HTTPRequest
-from daprlite.api.http_routes import LimitedBody, Reply
+from daprlite.serving.message import HTTPRequest, LimitedBody, Reply
 
-log = logging.getLogger("daprlite.api.http")
+log = logging.getLogger("daprlite.serving")
 
 Answer = Callable[[HTTPRequest], Awaitable[Reply]]
 
