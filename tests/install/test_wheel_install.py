@@ -12,11 +12,13 @@ import socket
 import subprocess
 import sys
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+import daprlite
 from daprlite.localkafka import BrokerSettings, LocalBroker, default_cache_dir
 from tests.e2e.runner import READY_MARK
 from tests.support.ports import free_port
@@ -25,29 +27,33 @@ from tests.support.wait import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 README_SECTION = "## Use daprlite with your own app"
 
-pytestmark = pytest.mark.kafka  # it starts a real broker, through the installed `daprlite init`
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bin folder of a fresh venv holding only the wheel and its dependencies."""
-    work = tmp_path_factory.mktemp("install")
-    dist = work / "dist"
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of this checkout, built as `pip wheel --no-deps` builds it."""
+    dist = tmp_path_factory.mktemp("dist")
     build = subprocess.run(
-        [*pip, "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        [*PIP, "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert build.returncode == 0, build.stdout + build.stderr
-    [wheel] = dist.glob("daprlite-*.whl")
-    venv = work / "venv"
+    [built] = dist.glob("daprlite-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin folder of a fresh venv holding only the wheel and its dependencies."""
+    venv = tmp_path_factory.mktemp("install") / "venv"
     # No pip of its own (ensurepip is slow): this venv's pip installs into it. No byte-compiling
     # either; the dependencies come from pip's cache.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     done = subprocess.run(
-        [*pip, "--python", str(venv / "bin" / "python"), "install", "-q", "--no-compile",
+        [*PIP, "--python", str(venv / "bin" / "python"), "install", "-q", "--no-compile",
          str(wheel)],
         capture_output=True,
         text=True,
@@ -55,6 +61,25 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return venv / "bin"
+
+
+def test_the_wheel_holds_the_package_and_nothing_else(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    info = f"daprlite-{daprlite.__version__}.dist-info/"
+    assert {name.split("/")[0] for name in names} == {"daprlite", info.rstrip("/")}
+    packaged = {name for name in names if name.startswith("daprlite/")}
+    sources = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "daprlite").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert packaged == sources  # the dashboard's static page included, nothing else
+    assert f"{info}licenses/LICENSE" in names
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(f"{info}METADATA").decode()
+    assert f"Version: {daprlite.__version__}\n" in metadata  # the one version, from __init__
+    assert "License-Expression: Apache-2.0" in metadata
 
 
 def free_port_pair() -> int:
@@ -115,6 +140,7 @@ def user(installed: Path, tmp_path: Path) -> Iterator[User]:
         LocalBroker(BrokerSettings(home=home, port=port, cache_dir=default_cache_dir())).stop()
 
 
+@pytest.mark.kafka  # a real broker, started by the installed `daprlite init`
 def test_install_init_run_uninstall(user: User) -> None:
     version = user.daprlite("--version")
     assert version.returncode == 0, version.stderr
