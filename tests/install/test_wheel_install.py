@@ -140,6 +140,24 @@ def user(installed: Path, tmp_path: Path) -> Iterator[User]:
         LocalBroker(BrokerSettings(home=home, port=port, cache_dir=default_cache_dir())).stop()
 
 
+def test_bash_completion_of_the_installed_command(installed: Path, tmp_path: Path) -> None:
+    """The script of `--show-completion bash`, sourced into a real bash, completes commands
+    and options as a user's Tab would."""
+    script = """
+        eval "$(daprlite --show-completion bash)"
+        COMP_WORDS=(daprlite ini); COMP_CWORD=1; _daprlite_completion daprlite
+        echo "commands: ${COMPREPLY[*]}"
+        COMP_WORDS=(daprlite init --bro); COMP_CWORD=2; _daprlite_completion daprlite
+        echo "options: ${COMPREPLY[*]}"
+    """
+    env = User(installed, tmp_path / "home", tmp_path).env
+    done = subprocess.run(
+        ["bash", "--norc", "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["commands: init", "options: --brokers"], done.stdout
+
+
 @pytest.mark.kafka  # a real broker, started by the installed `daprlite init`
 def test_install_init_run_uninstall(user: User) -> None:
     version = user.daprlite("--version")
