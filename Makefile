@@ -7,7 +7,7 @@ NODEAPP := quickstart/nodeapp
 # The @dapr/dapr SDK test apps (tests/e2e/test_node_sdk.py), pinned by their lock file.
 NODESDK := tests/apps/node-sdk
 
-.PHONY: install check docs test test-faults test-k8s quickstart broker soak clean
+.PHONY: install check docs package test test-faults test-k8s quickstart broker soak clean
 
 $(BIN)/daprlite: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ check: install
 # --strict: MkDocs 1.6 then drops the warnings and passes. NO_MKDOCS_2_WARNING: Material's banner.
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build
+
+# The sdist and wheel into dist/, their metadata checked as PyPI checks it (twine --strict).
+# What the wheel holds (the package and its page, nothing else) is checked by tests/install.
+package: install
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 test: install
 	$(BIN)/pytest
@@ -82,4 +89,4 @@ soak: install $(VENV)/.bench-deps
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
-	rm -rf $(VENV) $(NODEAPP)/node_modules $(NODESDK)/node_modules .mypy_cache .ruff_cache .pytest_cache site
+	rm -rf $(VENV) $(NODEAPP)/node_modules $(NODESDK)/node_modules .mypy_cache .ruff_cache .pytest_cache site dist

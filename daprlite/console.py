@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from rich.console import Console
-
 from daprlite import __version__
 from daprlite.model.config import LOG_LEVELS
 
@@ -112,6 +110,9 @@ def spinner(message: str, stream: TextIO | None = None) -> Iterator[None]:
     if stream is not None or not sys.stdout.isatty():
         yield
         return
+    # Here, not at the top: most commands print no spinner and start faster without rich.
+    from rich.console import Console
+
     with Console(highlight=False).status(message):
         yield
 

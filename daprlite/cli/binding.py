@@ -4,13 +4,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import typer
 
 from daprlite import console
@@ -18,6 +16,10 @@ from daprlite.cli.edge import reported
 from daprlite.model.config import RunConfig, api_token_from_env, default_components_path
 from daprlite.model.errors import ConfigError, DaprliteError, ExitCode, SidecarError
 from daprlite.process.runs import live_entries
+
+# asyncio and aiohttp (and, for --components-path, the runtime) are imported inside the
+# functions that call a sidecar: `daprlite --help` and the other commands start without them
+# (see cli/__init__.py).
 
 binding_app = typer.Typer(name="binding", help="Use output bindings.", no_args_is_help=True)
 
@@ -50,6 +52,8 @@ def invoke(
     ),
 ) -> None:
     """Invoke an output binding and print Dapr's answer; exit 1 on an error."""
+    import asyncio
+
     with reported():
         body = _request_body(operation, data, data_file, metadata or [])
         if app_id:
@@ -105,6 +109,8 @@ def _running_port(app_id: str) -> int:
 
 
 async def _post(port: int, name: str, body: dict[str, Any]) -> tuple[int, bytes]:
+    import aiohttp
+
     headers = {}
     if token := api_token_from_env():
         headers["dapr-api-token"] = token
@@ -123,7 +129,6 @@ async def _post(port: int, name: str, body: dict[str, Any]) -> tuple[int, bytes]
 async def _through_short_lived_sidecar(
     paths: tuple[Path, ...], name: str, body: dict[str, Any]
 ) -> tuple[int, bytes]:
-    # Imported here: `daprlite binding invoke --app-id` needs none of the runtime.
     from daprlite.runtime.sidecar import Sidecar
 
     config = RunConfig.create(app_id=CLI_APP_ID, components_paths=paths, log_level="error")

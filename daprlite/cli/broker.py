@@ -7,13 +7,11 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from daprlite import console
-from daprlite.cli import cluster_view
 from daprlite.cli.edge import reported
 from daprlite.localkafka import (
     DEFAULT_PORT,
@@ -27,6 +25,11 @@ from daprlite.localkafka import (
     new_cluster,
 )
 from daprlite.model.errors import BrokerError
+from daprlite.process import manifest
+from daprlite.process.defaults import default_resources
+
+# rich is imported inside the functions that draw with it: `daprlite --help` and the other
+# commands do not pay for it (see cli/__init__.py).
 
 # Tests swap these for fakes; everything else goes through the real broker and cluster.
 broker_factory: Callable[..., LocalBroker] = LocalBroker
@@ -55,34 +58,57 @@ def init(
         show_default=False,
     ),
 ) -> None:
-    """Download (once) and start a local Apache Kafka broker (or cluster) in KRaft mode."""
+    """Download (once) and start a local Apache Kafka broker (or cluster) in KRaft mode, and
+    write the default components and config.yaml into $DAPRLITE_HOME, as `dapr init` does."""
     with reported(), _spinner() as progress:
         base = default_settings(port=kafka_port)
         if brokers is not None and not 1 <= brokers <= MAX_NODES:
             raise BrokerError(f"--brokers must be between 1 and {MAX_NODES}, not {brokers}")
         cluster = _cluster_to_start(base, brokers, progress)
         if cluster is not None:
-            _init_cluster(cluster, kafka_port, timeout)
-            return
-        broker = broker_factory(base, progress=progress)
-        current = broker.status()
-        if current.running:
-            console.info(
-                f"Apache Kafka {current.version} is already running on {current.bootstrap} "
-                f"(pid {current.pid})"
+            bootstrap = _init_cluster(cluster, kafka_port, timeout)
+        else:
+            bootstrap = _init_broker(base, kafka_port, timeout, progress)
+        _write_defaults(base.home, bootstrap)
+
+
+def _init_broker(
+    base: BrokerSettings, kafka_port: int, timeout: float, progress: Callable[[str], None]
+) -> str:
+    broker = broker_factory(base, progress=progress)
+    current = broker.status()
+    if current.running:
+        console.info(
+            f"Apache Kafka {current.version} is already running on {current.bootstrap} "
+            f"(pid {current.pid})"
+        )
+        if current.port != kafka_port:
+            console.warning(
+                f"it listens on port {current.port}, not {kafka_port}: "
+                "run `daprlite uninstall` first to move it"
             )
-            if current.port != kafka_port:
-                console.warning(
-                    f"it listens on port {current.port}, not {kafka_port}: "
-                    "run `daprlite uninstall` first to move it"
-                )
-            return
-        broker.start(timeout=timeout)
-        done = broker.status()
+        return current.bootstrap
+    broker.start(timeout=timeout)
+    done = broker.status()
     console.success(
         f"Apache Kafka {done.version} is running on {done.bootstrap} (pid {done.pid}); "
         f"log: {done.log_file}"
     )
+    return done.bootstrap
+
+
+def _write_defaults(home: Path, bootstrap: str) -> None:
+    """The default resources for this broker; a file the user changed is kept and named."""
+    outcome = manifest.write_files(home, default_resources(home, bootstrap))
+    for path in outcome.kept:
+        console.warning(f"kept {path}: it was changed since `daprlite init` wrote it")
+    if outcome.done:
+        console.success(
+            f"Default components in {home / 'components'} and config in {home / 'config.yaml'} "
+            f"(Kafka binding on {bootstrap}); `daprlite run` uses them"
+        )
+    elif not outcome.kept:
+        console.info(f"Default components in {home / 'components'} are up to date")
 
 
 def _cluster_to_start(
@@ -110,7 +136,7 @@ def _cluster_to_start(
     return cluster_factory(base, size, progress=progress)
 
 
-def _init_cluster(cluster: LocalCluster, kafka_port: int, timeout: float) -> None:
+def _init_cluster(cluster: LocalCluster, kafka_port: int, timeout: float) -> str:
     before = cluster.status(leader_timeout=2.0)
     if before.running == cluster.size:
         console.info(
@@ -126,13 +152,14 @@ def _init_cluster(cluster: LocalCluster, kafka_port: int, timeout: float) -> Non
             "run `daprlite uninstall` first to move it"
         )
     if before.running == cluster.size:
-        return
+        return before.bootstrap
     done = cluster.status(leader_timeout=2.0)
     logs = cluster.base.root / "nodes" / "<id>" / "logs" / "server.log"
     console.success(
         f"Apache Kafka {done.version} is running as a {cluster.size}-node cluster on "
         f"{done.bootstrap}; logs: {logs}"
     )
+    return done.bootstrap
 
 
 def status(
@@ -140,6 +167,11 @@ def status(
 ) -> None:
     """Show whether the local Kafka broker (or each node of the cluster) runs, and where its
     files are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from daprlite.cli import cluster_view
+
     with reported():
         cluster = cluster_loader(default_settings())
         if cluster is not None:
@@ -179,17 +211,31 @@ def uninstall(
         False, "--all", help="Also delete the downloaded Kafka jars (the cache)."
     ),
 ) -> None:
-    """Stop the local Kafka broker (every node of a cluster) and delete its data."""
+    """Stop the local Kafka broker (every node of a cluster), delete its data, and remove the
+    default components and config.yaml of `daprlite init` (a file you changed stays)."""
     with reported():
-        cluster = cluster_loader(default_settings(), progress=console.info)
+        settings = default_settings()
+        cluster = cluster_loader(settings, progress=console.info)
         what = "broker"
         if cluster is not None:
             cluster.uninstall(remove_cache=remove_all)
             what = f"cluster ({cluster.size} nodes)"
-        broker = broker_factory(default_settings(), progress=console.info)
+        broker = broker_factory(settings, progress=console.info)
         broker.uninstall(remove_cache=remove_all)
+        removed = manifest.remove_files(settings.home)
+        _remove_if_empty(settings.home / "runs", settings.home)
     kept = "" if remove_all else f" (kept the jar cache in {broker.settings.dist_root})"
     console.success(f"Removed the local Kafka {what} and its data{kept}")
+    if removed.done:
+        console.success(f"Removed the default components and config.yaml from {settings.home}")
+    for path in removed.kept:
+        console.warning(f"kept {path}: it was changed since `daprlite init` wrote it")
+
+
+def _remove_if_empty(*folders: Path) -> None:
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _as_dict(info: BrokerStatus) -> dict[str, object]:
@@ -213,6 +259,8 @@ def _spinner() -> Iterator[Callable[[str], None]]:
     if not sys.stdout.isatty():
         yield console.info
         return
+    from rich.console import Console
+
     with Console().status("Preparing Apache Kafka") as spinner:
 
         def progress(message: str) -> None:

@@ -6,22 +6,19 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-import yaml
-from rich.console import Console
-from rich.table import Table
 
 from daprlite import console
-from daprlite.bindings.registry import BindingRegistry
 from daprlite.cli.edge import reported
-from daprlite.components.loader import load_components
-from daprlite.components.resiliency import ResiliencyLoadError, load_resiliency
-from daprlite.model.component import Component
 from daprlite.model.config import default_components_path
 from daprlite.model.errors import ComponentError, ExitCode
-from daprlite.secretstores.registry import SecretStoreRegistry
+
+# The loader, the registries, yaml and rich are imported inside the commands: `daprlite --help`
+# and the other commands start without them (see cli/__init__.py).
+if TYPE_CHECKING:
+    from daprlite.model.component import Component
 
 _COLUMNS = ("NAME", "TYPE", "VERSION", "SCOPES", "FILE")
 _FORMATS = ("table", "json", "yaml")
@@ -68,6 +65,8 @@ def list_components(
     if output == "json":
         typer.echo(json.dumps(rows, indent=2))
     else:
+        import yaml
+
         typer.echo(yaml.safe_dump(rows, sort_keys=False), nl=False)
 
 
@@ -88,6 +87,9 @@ def validate(
         from daprlite.cli.kubernetes import validate_for_kubernetes
 
         raise typer.Exit(validate_for_kubernetes(paths or [default_components_path()]))
+    from daprlite.bindings.registry import BindingRegistry
+    from daprlite.components.resiliency import ResiliencyLoadError, load_resiliency
+
     components = _load(paths, None)
     registry = BindingRegistry()
     problems = []
@@ -115,6 +117,10 @@ def validate(
 
 
 def _load(paths: list[Path] | None, app_id: str | None) -> list[Component]:
+    from daprlite.bindings.registry import BindingRegistry
+    from daprlite.components.loader import load_components
+    from daprlite.secretstores.registry import SecretStoreRegistry
+
     with reported():
         components = load_components(
             paths or [default_components_path()],
@@ -165,6 +171,9 @@ def _print_table(components: list[Component]) -> None:
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             )
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(*_COLUMNS, header_style="bold", box=None, pad_edge=False)
     for row in rows:
         table.add_row(*row)

@@ -3,17 +3,16 @@ Multi-App), bound to 127.0.0.1, with nothing loaded from elsewhere and no teleme
 
 from __future__ import annotations
 
-import asyncio
 import errno
-import signal
 import socket
 
 import typer
 
 from daprlite import console
-from daprlite.cli.signals import run_loop
-from daprlite.dashboard import server
 from daprlite.model.errors import ExitCode
+
+# asyncio and the page's server (aiohttp) are imported inside the command: `daprlite --help`
+# and the other commands start without them (see cli/__init__.py).
 
 DEFAULT_PORT = 8080  # the removed `dapr dashboard`'s
 
@@ -39,6 +38,9 @@ def dashboard(
     if not 0 <= port <= 65535:
         console.failure(f"--port must be between 0 and 65535, not {port}")
         raise typer.Exit(ExitCode.USAGE)
+    from daprlite.cli.signals import run_loop
+    from daprlite.dashboard import server
+
     try:
         sock = server.bind(address, port)
     except OSError as exc:
@@ -60,6 +62,11 @@ def _bind_problem(address: str, port: int, exc: OSError) -> str:
 
 
 async def _serve(sock: socket.socket) -> int:
+    import asyncio
+    import signal
+
+    from daprlite.dashboard import server
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

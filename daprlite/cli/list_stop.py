@@ -8,23 +8,20 @@ import os
 import signal
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psutil
 import typer
-import yaml
-from rich.console import Console
-from rich.table import Table
 
 from daprlite import console
 from daprlite.model.config import api_token_from_env
 from daprlite.model.errors import ConfigError, DaprliteError, ExitCode, SidecarError
-from daprlite.multiapp.template import template_path
 from daprlite.process.runs import RunEntry, live_entries, pid_started_at, runs_dir
+
+# yaml, rich, urllib.request and the run-template reader are imported where they are used, so
+# that `daprlite list` with nothing running starts in a blink (see cli/__init__.py).
 
 _COLUMNS = ("APP ID", "HTTP PORT", "GRPC PORT", "APP PORT", "METRICS PORT",
             "COMMAND", "AGE", "CREATED",
@@ -50,6 +47,8 @@ def list_runs(
     if output == "json":
         typer.echo(json.dumps(rows, indent=2))
     elif output == "yaml":
+        import yaml
+
         typer.echo(yaml.safe_dump(rows, sort_keys=False), nl=False)
     elif not rows:
         typer.echo("No Dapr instances found.")
@@ -114,6 +113,9 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         for line in (_COLUMNS, *cells):
             typer.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(*_COLUMNS, header_style="bold", box=None, pad_edge=False)
     for line in cells:
         table.add_row(*line)
@@ -162,6 +164,8 @@ def stop(
 
 def _stop_template(given: Path, entries: list[RunEntry], timeout: float) -> bool:
     try:
+        from daprlite.multiapp.template import template_path
+
         path = str(template_path(given))
     except ConfigError as exc:
         console.failure(str(exc))
@@ -194,6 +198,9 @@ def _stop_app(entry: RunEntry, timeout: float) -> None:
 
 
 def _post_shutdown(port: int) -> None:
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(f"http://127.0.0.1:{port}/v1.0/shutdown", method="POST")
     if token := api_token_from_env():
         request.add_header("dapr-api-token", token)

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from daprlite import console
-from daprlite.bindings.registry import BindingRegistry
 from daprlite.cli.edge import reported
-from daprlite.cli.environment import user_environment
-from daprlite.cli.records import RunRecords
-from daprlite.cli.signals import handle_stop_signals, run_loop
-from daprlite.components.configuration import read_configuration
-from daprlite.model.config import RunConfig
 from daprlite.model.errors import ConfigError, ExitCode
-from daprlite.runtime.sidecar import Sidecar
+from daprlite.process.defaults import default_config_path
 
-log = logging.getLogger("daprlite.cli")
+# The sidecar (aiohttp, grpc, the bindings registry) is imported inside the functions that run
+# it: every other command, and `--help`, starts without paying for it (see cli/__init__.py).
+if TYPE_CHECKING:
+    from daprlite.model.config import RunConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +56,8 @@ def run(
         None,
         "--config",
         "-c",
-        help="A Dapr Configuration file: spec.tracing (spans, trace export) and spec.metrics.",
+        help="A Dapr Configuration file: spec.tracing (spans, trace export) and spec.metrics. "
+        "Default: $DAPRLITE_HOME/config.yaml when it exists (`daprlite init` writes it).",
     ),
     # A Go bool flag: `--enable-metrics=false` turns it off; main() turns a bare
     # `--enable-metrics` into `--enable-metrics=true`, since Click options take a value or none.
@@ -114,13 +112,21 @@ def run(
         config = _build_config(
             command or [], app_id, app_port, dapr_http_port, dapr_grpc_port,
             components_path or [], app_protocol, log_level, log_as_json, app_startup_timeout,
-            config_file,
+            config_file or _default_config(),
             _go_bool("--enable-metrics", enable_metrics), metrics_port,
         )  # fmt: skip
+        from daprlite.bindings.registry import BindingRegistry
+
         noisy = BindingRegistry().noisy_loggers()
         console.setup_logging(config.app_id, config.log_level, config.log_as_json, noisy)
         code = _run_sidecar(config)
     raise typer.Exit(code)
+
+
+def _default_config() -> Path | None:
+    """`dapr run` reads ~/.dapr/config.yaml without --config; this is daprlite's."""
+    path = default_config_path()
+    return path if path.is_file() else None
 
 
 def _build_config(
@@ -138,6 +144,9 @@ def _build_config(
     enable_metrics: bool = True,
     metrics_port: int = 0,
 ) -> RunConfig:
+    from daprlite.components.configuration import read_configuration
+    from daprlite.model.config import RunConfig
+
     if command and command[0] == "--":
         command = command[1:]
     # Read before anything starts: a bad file is told at its lines, and nothing runs.
@@ -187,10 +196,17 @@ def bare_bool_flags(argv: list[str]) -> list[str]:
 
 
 def _run_sidecar(config: RunConfig) -> int:
+    from daprlite.cli.signals import run_loop
+
     return run_loop(_serve(config))
 
 
 async def _serve(config: RunConfig) -> int:
+    from daprlite.cli.environment import user_environment
+    from daprlite.cli.records import RunRecords
+    from daprlite.cli.signals import handle_stop_signals
+    from daprlite.runtime.sidecar import Sidecar
+
     records = RunRecords()
     # For `daprlite list` and `daprlite stop`: written once the ports are known.
     sidecar = Sidecar(config, on_started=records.add, app_environment=user_environment())
