@@ -98,6 +98,9 @@ def launch(
         common += ["--app-port", str(app_port)]
     app = [*app_command, "--port", str(app_port)] if app_port else []
     app_process: subprocess.Popen[bytes] | None = None
+    # A home of the bench's own: the user's ~/.daprlite may hold a config.yaml from `daprlite
+    # init` (tracing on), which `daprlite run` without --config would read.
+    home = log_dir / "daprlite-home"
     with log.open("wb") as out:
         if kind == "daprlite":
             command = [sys.executable, "-m", "daprlite", "run", *common]
@@ -107,18 +110,19 @@ def launch(
         else:
             assert daprd is not None
             if app:
-                app_process = _spawn(app, out)
+                app_process = _spawn(app, out, home)
             command = [daprd, *common, "--resources-path", str(components)]
             command += ["--dapr-internal-grpc-port", str(free_port())]
         spawned = time.monotonic()
-        process = _spawn(command, out)
+        process = _spawn(command, out, home)
     return Sidecar(kind, process, spawned, http_port, grpc_port, log, metrics_port, app_process)
 
 
-def _spawn(command: list[str], out: IO[bytes]) -> subprocess.Popen[bytes]:
+def _spawn(command: list[str], out: IO[bytes], home: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         command,
         cwd=ROOT,
+        env=os.environ | {"DAPRLITE_HOME": str(home)},
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=subprocess.STDOUT,

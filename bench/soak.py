@@ -231,11 +231,13 @@ def spawn(
     command = [sys.executable, "-m", "daprlite", "run", *flags, "--log-level", "warn"]
     command += ["--dapr-http-port", str(http_port), "--dapr-grpc-port", str(free_port())]
     command += ["--components-path", str(components), "--", *app]
+    # A home of the soak's own (the user's may hold init's config.yaml, tracing on).
+    home = {"DAPRLITE_HOME": str(log.parent / "daprlite-home")}
     with log.open("wb") as out:
         return subprocess.Popen(
             command,
             cwd=ROOT,
-            env=os.environ | env,
+            env=os.environ | home | env,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -7,8 +7,12 @@ Every test that needs it, directly or through another fixture, is marked `kafka`
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -23,6 +27,26 @@ from tests.support.redis import redis_server  # noqa: F401  (a session fixture)
 from tests.support.wait import wait_until
 
 TOPIC_DEADLINE = 30.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Nothing under test reads or writes the user's own ~/.daprlite: `daprlite init` there
+    # writes a config.yaml that every `daprlite run` without --config would pick up. The
+    # session gets a home of its own (inherited by every process it starts); the jar cache
+    # stays the user's, so no test downloads Kafka again.
+    os.environ.setdefault("DAPRLITE_KAFKA_CACHE", str(default_cache_dir()))
+    home = Path(tempfile.mkdtemp(prefix="daprlite-test-home-"))
+    config.stash[_SESSION_HOME] = home
+    os.environ["DAPRLITE_HOME"] = str(home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_SESSION_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+_SESSION_HOME = pytest.StashKey[Path]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,9 +15,14 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from daprlite.components.configuration import ConfigurationError, read_configuration
+from daprlite.components.configuration import (
+    ConfigurationError,
+    DaprConfiguration,
+    read_configuration,
+)
 from daprlite.model.config import RunConfig, RunConfigError
 from daprlite.model.errors import ConfigError, Problem
+from daprlite.process.defaults import default_config_path
 
 TEMPLATE_NAME = "dapr.yaml"
 LogDestination = Literal["file", "console", "fileAndConsole"]
@@ -173,7 +178,7 @@ class _Parser:
         env = dict(common.get("env", {})) | dict(own.get("env", {}))
         app_id = self._str(fields.get("appID")) or app_dir.name
         paths = own.get("resources") or _local_resources(app_dir) or common.get("resources")
-        dapr_config = merged.get("configuration")
+        dapr_config = merged.get("configuration") or self._fallback_configuration(app_dir)
         # Where each checked value was written, for RunConfig's problems: an app's own key, or
         # the `common` key it inherited.
         nodes = dict(common.get("nodes", {})) | dict(own.get("nodes", {}))
@@ -249,15 +254,29 @@ class _Parser:
         if config_node is not None and self._str(config_node):
             config_file = self._path(config_node, base)
             if config_file is not None:
-                try:
-                    out["configuration"] = read_configuration(config_file)
-                except ConfigurationError as exc:  # its problems name the file's own lines
-                    self.problems.extend(p for p in exc.problems if p not in self.problems)
+                configuration = self._read_configuration(config_file)
+                if configuration is not None:
+                    out["configuration"] = configuration
         env = fields.get("env")
         if env is not None:
             mapping = self._mapping(env, "'env'") or {}
             out["env"] = {k: _env_text(self._value(v)) for k, v in mapping.items()}
         return out
+
+    def _fallback_configuration(self, app_dir: Path) -> DaprConfiguration | None:
+        """The dapr CLI, with no configFilePath: the app's `.dapr/config.yaml`, else the one
+        `init` wrote ($DAPRLITE_HOME/config.yaml, as ~/.dapr/config.yaml is dapr's)."""
+        for candidate in (app_dir / ".dapr" / "config.yaml", default_config_path()):
+            if candidate.is_file():
+                return self._read_configuration(candidate)
+        return None
+
+    def _read_configuration(self, path: Path) -> DaprConfiguration | None:
+        try:
+            return read_configuration(path)
+        except ConfigurationError as exc:  # its problems name the file's own lines
+            self.problems.extend(p for p in exc.problems if p not in self.problems)
+            return None
 
     def _command(self, node: Node | None) -> list[str]:
         if node is None:

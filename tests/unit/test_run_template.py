@@ -201,6 +201,32 @@ def test_config_file_path_is_read_from_common_or_the_app(project: Path) -> None:
     assert second.config.tracing is not None and second.config.tracing.sampling_rate == 0.25
 
 
+def test_without_config_file_path_the_app_s_own_then_init_s_config_is_used(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text(CONFIGURATION.replace('"1"', '"0.5"'))
+    monkeypatch.setenv("DAPRLITE_HOME", str(home))
+    (project / "checkout" / ".dapr").mkdir()
+    (project / "checkout" / ".dapr" / "config.yaml").write_text(CONFIGURATION)
+    path = write(
+        project,
+        """
+        version: 1
+        apps:
+          - appDirPath: ./order-processor
+            command: ["python3", "app.py"]
+          - appDirPath: checkout
+            command: ["node", "app.js"]
+        """,
+    )
+    first, second = load_template(path).apps
+    assert first.config.config_file == home / "config.yaml"
+    assert first.config.tracing is not None and first.config.tracing.sampling_rate == 0.5
+    assert second.config.config_file == project / "checkout" / ".dapr" / "config.yaml"
+
+
 def test_a_bad_configuration_is_told_at_its_own_line(project: Path) -> None:
     (project / "config.yaml").write_text(CONFIGURATION.replace('"1"', "often"))
     path = write(
