@@ -73,7 +73,7 @@ quickstart: install
 	  $(BIN)/daprlite run -f quickstart/dapr.yaml; \
 	fi
 
-# All benchmark cases against one throw-away local broker (about 3 minutes on 2 cores); writes
+# All benchmark cases against one throw-away local broker (about 6 minutes on 2 cores); writes
 # bench/results/latest.{json,md,png}. DAPRD=/path/to/daprd adds daprd side by side.
 $(VENV)/.bench-deps: pyproject.toml $(BIN)/daprlite
 	$(BIN)/pip install --quiet -e ".[dev,bench]"
