@@ -12,7 +12,6 @@ from daprlite.cli import dashboard as dashboard
 from daprlite.cli import list_stop as list_stop
 from daprlite.cli import run as run
 from daprlite.cli.environment import prepare_process
-from daprlite.localkafka import KAFKA_VERSION
 
 # Start-up time: every command module is imported to build the app (and `--help`), so each
 # imports its heavy libraries (aiohttp, the runtime, rich, yaml) inside the functions that use
@@ -28,6 +27,10 @@ app = typer.Typer(
 
 def version_text() -> str:
     """What `daprlite --version` prints: daprlite's own version and the versions it follows."""
+    # Here, not at the top: the localkafka package pulls in confluent-kafka's admin client,
+    # which `daprlite run` would otherwise load before its ports open.
+    from daprlite.localkafka import KAFKA_VERSION
+
     return (
         f"daprlite {__version__}\n"
         f"Apache Kafka {KAFKA_VERSION} (the broker `daprlite init` provisions)\n"
