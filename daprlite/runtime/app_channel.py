@@ -16,6 +16,7 @@ from daprlite.model.errors import AppError
 from daprlite.model.tracing import NO_TRACER, Tracer
 from daprlite.resiliency.breaker import BreakerOpenError
 from daprlite.resiliency.runner import PolicyRunner, PolicyTimeoutError, StatusError
+from daprlite.serving.client import HTTPClient
 
 if TYPE_CHECKING:
     import grpc
@@ -87,8 +88,12 @@ class HttpAppChannel:
         self._tracer = tracer
         self._calls = calls
         self._session: aiohttp.ClientSession | None = None
+        # Deliveries go through the lean client: one per partition in flight, the hot path.
+        # No overall timeout (daprd has none either); redirects are not followed.
+        self._deliveries = HTTPClient(address, port, connect_timeout=5.0)
 
     def _client(self) -> aiohttp.ClientSession:
+        """For the probes (config, OPTIONS): rare calls, where aiohttp's timeouts help."""
         if self._session is None:
             # Keep-alive connections to the app, like daprd's pooled client; no overall
             # timeout on deliveries (daprd has none either), redirects are failures.
@@ -116,7 +121,7 @@ class HttpAppChannel:
                 timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
                 allow_redirects=False,
             ) as response:
-                status, received = response.status, received_length(response)
+                status, received = response.status, received_length(response.headers)
                 await response.read()
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.debug("GET /dapr/config on the app failed: %s", exc or type(exc).__name__)
@@ -140,7 +145,7 @@ class HttpAppChannel:
                 timeout=aiohttp.ClientTimeout(total=PROBE_TIMEOUT),
                 allow_redirects=False,
             ) as response:
-                status, received = response.status, received_length(response)
+                status, received = response.status, received_length(response.headers)
                 elapsed = time.perf_counter() - started
                 await response.read()
         except TimeoutError:
@@ -164,29 +169,25 @@ class HttpAppChannel:
 
     def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
         route = route_of(component)
-        url = self._url(route)
+        target = "/" + route.lstrip("/")
         name, tracer, calls = component.name, self._tracer, self._calls
+        request = self._deliveries.request
         clock = time.perf_counter
 
         async def post(data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
             """One call to the app; each is a dapr_http_client_* call, retries included."""
-            started, answered = (clock() if calls is not None else 0.0), False
+            started = clock() if calls is not None else 0.0
             try:
-                async with self._client().post(
-                    url, data=data, headers=headers, allow_redirects=False
-                ) as response:
-                    if calls is not None:
-                        # daprd's round trip ends when the answer's headers are in.
-                        answered = True
-                        calls.http_call(
-                            "POST", route, response.status, len(data),
-                            received_length(response), clock() - started,
-                        )  # fmt: skip
-                    return response.status, await response.read()
-            except (aiohttp.ClientError, OSError, ValueError):
-                if calls is not None and not answered:
+                response = await request("POST", target, _GO_CLIENT_HEADERS | headers, data)
+            except (OSError, ValueError):
+                if calls is not None:
                     calls.http_call("POST", route, 500, len(data), -1, clock() - started)
                 raise
+            if calls is not None:
+                received = received_length(response.headers)
+                elapsed = clock() - started
+                calls.http_call("POST", route, response.status, len(data), received, elapsed)
+            return response.status, response.body
 
         async def deliver(event: BindingEvent) -> None:
             trace = tracer.input(name, "http", event.metadata)
@@ -205,8 +206,8 @@ class HttpAppChannel:
                         trace.end(0, "response object is nil")
                         raise DeliveryError("error invoking app: response object is nil")
                     status, body = answer
-            except (aiohttp.ClientError, OSError, ValueError, PolicyTimeoutError) as exc:
-                # ValueError: a header value aiohttp refuses to send.
+            except (OSError, ValueError, PolicyTimeoutError) as exc:
+                # ValueError: a header value that cannot be sent (a line break in it).
                 trace.end(0, str(exc))
                 raise DeliveryError(f"error invoking app: {exc}") from exc
             except BreakerOpenError as exc:
@@ -232,17 +233,18 @@ class HttpAppChannel:
         return headers
 
     async def close(self) -> None:
+        await self._deliveries.close()
         if self._session is not None:
             await self._session.close()
 
 
-def received_length(response: aiohttp.ClientResponse) -> int:
+def received_length(headers: Mapping[str, str]) -> int:
     """The answer's size as daprd records it: its Content-Length, or -1 without one. Go's
     client unzips a gzip answer itself (it asked for gzip) and then drops the length."""
-    length = response.content_length
-    if length is None or response.headers.get("Content-Encoding", "").lower() == "gzip":
+    length = headers.get("Content-Length", "")
+    if not length.isdigit() or headers.get("Content-Encoding", "").lower() == "gzip":
         return -1
-    return length
+    return int(length)
 
 
 async def _under_policy(
