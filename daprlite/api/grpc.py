@@ -6,6 +6,7 @@ name. Messages are the official SDK's generated protobuf classes; the transport 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import re
@@ -199,6 +200,9 @@ def _recorded(recorder: CallRecorder, method: str, handler: Handler) -> Handler:
             return response
         except GrpcError as error:
             code = error.code
+            raise
+        except asyncio.CancelledError:
+            code = code_pb2.CANCELLED  # the caller reset the stream (or hung up)
             raise
         finally:
             recorder.record(method, code, time.perf_counter() - started, len(raw), sent)

@@ -13,14 +13,14 @@ import base64
 import contextlib
 import logging
 import struct
-import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, cast
 
-from hpack import Decoder
 from hpack.exceptions import HPACKError
+
+from daprlite.api.grpc_headers import RequestHeaders
 
 log = logging.getLogger("daprlite.api.grpc")
 
@@ -34,7 +34,8 @@ WINDOW_UPDATE, CONTINUATION = 8, 9
 END_STREAM = ACK = 0x1
 END_HEADERS, PADDED, PRIORITY_FLAG = 0x4, 0x8, 0x20
 NO_ERROR, PROTOCOL_ERROR, FLOW_CONTROL_ERROR, CANCEL = 0x0, 0x1, 0x3, 0x8
-INITIAL_WINDOW_SIZE, MAX_FRAME_SIZE = 0x4, 0x5
+HEADER_TABLE_SIZE, INITIAL_WINDOW_SIZE, MAX_FRAME_SIZE = 0x1, 0x4, 0x5
+_TABLE_SIZE_ZERO = b"\x20"  # an HPACK dynamic table size update to 0
 
 # Our receive windows: large, so that a unary request never waits on a WINDOW_UPDATE; replenished
 # once half is used.
@@ -61,9 +62,8 @@ class Call:
     it may set before answering (sent even when it then fails)."""
 
     method: str
-    metadata: list[tuple[str, str]]
+    metadata: tuple[tuple[str, str], ...]
     initial_metadata: tuple[tuple[str, str], ...] = ()
-    started: float = field(default_factory=time.perf_counter)
 
     def get(self, key: str) -> list[str]:
         return [value for name, value in self.metadata if name == key]
@@ -171,7 +171,7 @@ class Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._preface_seen = False
-        self._decoder = Decoder()
+        self._headers = RequestHeaders()
         self._streams: dict[int, _Stream] = {}
         self._last_stream = 0
         self._send_window = DEFAULT_WINDOW  # the connection's, toward the peer
@@ -180,6 +180,9 @@ class Connection(asyncio.Protocol):
         self._received = 0  # connection bytes since our last WINDOW_UPDATE
         self._headers_block: tuple[int, int, bytearray] | None = None  # stream, flags, fragments
         self._going_away = False
+        self._table_update_due = False
+        self._outgoing: list[bytes] = []
+        self._loop = asyncio.get_running_loop()
 
     # asyncio.Protocol
 
@@ -221,7 +224,7 @@ class Connection(asyncio.Protocol):
                 payload = bytes(buffer[offset + 9 : offset + 9 + length])
                 offset += 9 + length
                 self._on_frame(kind, flags, stream_id & 0x7FFFFFFF, payload)
-        except (_ProtocolError, HPACKError) as exc:
+        except (_ProtocolError, HPACKError, UnicodeDecodeError, struct.error) as exc:
             log.debug("gRPC connection closed: %s", exc)
             self._abort(PROTOCOL_ERROR)
             return
@@ -268,6 +271,10 @@ class Connection(asyncio.Protocol):
                     stream.send_window += delta
             elif key == MAX_FRAME_SIZE:
                 self._peer_max_frame = value
+            elif key == HEADER_TABLE_SIZE and value < 4096:
+                # We never index, but a decoder whose table shrank expects the encoder to say
+                # so at the start of its next header block (RFC 7541 §4.2).
+                self._table_update_due = True
         self._write(frame(SETTINGS, ACK, 0))
         self._flush_pending()
 
@@ -304,7 +311,7 @@ class Connection(asyncio.Protocol):
 
     def _on_header_block(self, stream_id: int, flags: int, block: bytes) -> None:
         # Every block goes through the decoder, even a stream's trailers: the table is shared.
-        headers = cast("list[tuple[str, str]]", self._decoder.decode(block))
+        head = self._headers.decode(block)
         stream = self._streams.get(stream_id)
         if stream is not None:  # request trailers: nothing in them matters for a unary call
             if flags & END_STREAM:
@@ -316,18 +323,8 @@ class Connection(asyncio.Protocol):
         if self._going_away:
             self._write(frame(RST_STREAM, 0, stream_id, _U32.pack(CANCEL)))
             return
-        path, encoding, metadata = "", "identity", []
-        for name, value in headers:
-            if name[0] == ":":
-                if name == ":path":
-                    path = value
-            elif name == "grpc-encoding":
-                encoding = value
-            elif name.endswith("-bin"):
-                metadata.append((name, _unbase64(value)))
-            elif name not in ("te", "content-type", "grpc-timeout", "grpc-accept-encoding"):
-                metadata.append((name, value))
-        stream = _Stream(stream_id, Call(path, metadata), self._peer_initial_window)
+        path = head.path
+        stream = _Stream(stream_id, Call(path, head.metadata), self._peer_initial_window)
         self._streams[stream_id] = stream
         self._server.stream_started()
         routed = self._service.route(path, stream.call)
@@ -338,7 +335,7 @@ class Connection(asyncio.Protocol):
                 self._write(frame(RST_STREAM, 0, stream_id, _U32.pack(NO_ERROR)))
             return
         stream.handler = routed
-        stream.encoding = encoding
+        stream.encoding = head.encoding
         if flags & END_STREAM:
             self._dispatch(stream)
 
@@ -370,7 +367,7 @@ class Connection(asyncio.Protocol):
     def _dispatch(self, stream: _Stream) -> None:
         if stream.closed or stream.task is not None:
             return
-        stream.task = asyncio.get_running_loop().create_task(self._serve(stream))
+        stream.task = self._loop.create_task(self._serve(stream))
 
     async def _serve(self, stream: _Stream) -> None:
         call, handler = stream.call, stream.handler
@@ -456,6 +453,8 @@ class Connection(asyncio.Protocol):
                     stream.pending.pop(0)
 
     def _headers_frames(self, stream_id: int, flags: int, block: bytes) -> bytes:
+        if self._table_update_due:
+            block, self._table_update_due = _TABLE_SIZE_ZERO + block, False
         limit = self._peer_max_frame
         if len(block) <= limit:
             return frame(HEADERS, flags | END_HEADERS, stream_id, block)
@@ -479,30 +478,34 @@ class Connection(asyncio.Protocol):
         self._close_if_idle()
 
     def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
+        self._close_transport()
 
     def _close_if_idle(self) -> None:
-        if self._going_away and not self._streams and self._transport is not None:
-            self._transport.close()
+        if self._going_away and not self._streams:
+            self._close_transport()
 
     def _abort(self, code: int) -> None:
         self._write(frame(GOAWAY, 0, 0, _U32.pack(self._last_stream) + _U32.pack(code)))
-        if self._transport is not None:
-            self._transport.close()
+        self._close_transport()
 
     def _write(self, data: bytes) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.write(data)
+        # Frames wait for the end of this loop iteration and go out in one write: calls that
+        # finish together (a batch of Kafka acks) then cost one system call, not one each.
+        if not self._outgoing:
+            self._loop.call_soon(self._flush)
+        self._outgoing.append(data)
 
+    def _flush(self) -> None:
+        if self._outgoing:
+            data = b"".join(self._outgoing)
+            self._outgoing.clear()
+            if self._transport is not None and not self._transport.is_closing():
+                self._transport.write(data)
 
-def _unbase64(value: str) -> str:
-    # gRPC sends binary metadata base64-encoded, padding optional; handlers see it decoded as
-    # Latin-1 text, which keeps every byte.
-    try:
-        return base64.b64decode(value + "=" * (-len(value) % 4)).decode("latin-1")
-    except ValueError:
-        return value
+    def _close_transport(self) -> None:
+        self._flush()
+        if self._transport is not None:
+            self._transport.close()
 
 
 def _unframe(body: bytes, encoding: str) -> bytes:
