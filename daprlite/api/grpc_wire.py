@@ -154,7 +154,7 @@ class _Stream:
         self.body = bytearray()
         self.task: asyncio.Task[None] | None = None
         self.send_window = send_window
-        self.pending: list[bytes] = []  # DATA payloads then the trailers block, waiting on windows
+        self.pending = memoryview(b"")  # the response message still waiting on windows
         self.closed = False  # our side has ended
         self.received = 0  # bytes since our last stream WINDOW_UPDATE
 
@@ -173,6 +173,7 @@ class Connection(asyncio.Protocol):
         self._preface_seen = False
         self._headers = RequestHeaders()
         self._streams: dict[int, _Stream] = {}
+        self._blocked: dict[int, _Stream] = {}  # streams waiting on a WINDOW_UPDATE
         self._last_stream = 0
         self._send_window = DEFAULT_WINDOW  # the connection's, toward the peer
         self._peer_initial_window = DEFAULT_WINDOW
@@ -201,34 +202,38 @@ class Connection(asyncio.Protocol):
             if stream.task is not None:
                 stream.task.cancel()
         self._streams.clear()
+        self._blocked.clear()
         self._server.stream_ended()
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer
-        buffer += data
+        if self._buffer:
+            self._buffer += data
+            data = bytes(self._buffer)
+            self._buffer.clear()
         if not self._preface_seen:
-            if len(buffer) < len(PREFACE):
+            if len(data) < len(PREFACE):
+                self._buffer += data
                 return
-            if buffer[: len(PREFACE)] != PREFACE:
+            if not data.startswith(PREFACE):
                 self._abort(PROTOCOL_ERROR)
                 return
-            del buffer[: len(PREFACE)]
-            self._preface_seen = True
-        offset, end = 0, len(buffer)
+            data, self._preface_seen = data[len(PREFACE) :], True
+        offset, end = 0, len(data)
         try:
             while end - offset >= 9:
-                high, low, kind, flags, stream_id = _FRAME.unpack_from(buffer, offset)
+                high, low, kind, flags, stream_id = _FRAME.unpack_from(data, offset)
                 length = (high << 16) | low
                 if end - offset - 9 < length:
                     break
-                payload = bytes(buffer[offset + 9 : offset + 9 + length])
+                payload = data[offset + 9 : offset + 9 + length]
                 offset += 9 + length
                 self._on_frame(kind, flags, stream_id & 0x7FFFFFFF, payload)
         except (_ProtocolError, HPACKError, UnicodeDecodeError, struct.error) as exc:
             log.debug("gRPC connection closed: %s", exc)
             self._abort(PROTOCOL_ERROR)
             return
-        del buffer[:offset]
+        if offset < end:
+            self._buffer += data[offset:]
 
     # frames in
 
@@ -251,6 +256,7 @@ class Connection(asyncio.Protocol):
             self._on_window_update(stream_id, payload)
         elif kind == RST_STREAM:
             stream = self._streams.pop(stream_id, None)
+            self._blocked.pop(stream_id, None)
             if stream is not None and stream.task is not None:
                 stream.task.cancel()
             self._server.stream_ended()
@@ -385,7 +391,8 @@ class Connection(asyncio.Protocol):
             log.exception("gRPC handler for %s failed", call.method)
             self._finish(stream, GrpcError(UNKNOWN, f"unexpected error: {exc}"))
         else:
-            self._answer(stream, response)
+            if self._streams.get(stream.id) is stream:  # not reset by the client meanwhile
+                self._answer(stream, response)
 
     def _answer(self, stream: _Stream, message: bytes) -> None:
         head = _RESPONSE_HEAD
@@ -408,11 +415,14 @@ class Connection(asyncio.Protocol):
             self._close_stream(stream)
             return
         self._write(out[0])
-        stream.pending = [body, _OK_TRAILERS]
+        stream.pending = memoryview(body)  # the OK trailers follow once it is all sent
+        self._blocked[stream.id] = stream
         self._flush_pending()
 
     def _finish(self, stream: _Stream, error: GrpcError) -> None:
         """End `stream` with `error`: trailers-only unless initial metadata must go first."""
+        if self._streams.get(stream.id) is not stream:
+            return  # reset by the client meanwhile
         if stream.call.initial_metadata:
             head = _RESPONSE_HEAD + encode_headers(stream.call.initial_metadata)
             trailers = encode_headers(status_headers(error))
@@ -432,25 +442,22 @@ class Connection(asyncio.Protocol):
         self._close_if_idle()
 
     def _flush_pending(self) -> None:
-        for stream in list(self._streams.values()):
+        for stream in list(self._blocked.values()):
             while stream.pending:
-                body = stream.pending[0]
-                if len(stream.pending) == 1:  # only the trailers are left
-                    self._write(self._headers_frames(stream.id, END_STREAM, body))
-                    stream.pending = []
-                    self._close_stream(stream)
-                    break
+                if self._send_window <= 0:
+                    return  # the connection's window is spent: every stream waits
                 room = min(self._send_window, stream.send_window, self._peer_max_frame)
                 if room <= 0:
-                    break
-                chunk, rest = body[:room], body[room:]
+                    break  # this stream's window is spent
+                chunk = stream.pending[:room]
                 self._send_window -= len(chunk)
                 stream.send_window -= len(chunk)
-                self._write(frame(DATA, 0, stream.id, chunk))
-                if rest:
-                    stream.pending[0] = rest
-                else:
-                    stream.pending.pop(0)
+                self._write(frame(DATA, 0, stream.id, bytes(chunk)))
+                stream.pending = stream.pending[room:]
+            if not stream.pending:
+                del self._blocked[stream.id]
+                self._write(self._headers_frames(stream.id, END_STREAM, _OK_TRAILERS))
+                self._close_stream(stream)
 
     def _headers_frames(self, stream_id: int, flags: int, block: bytes) -> bytes:
         if self._table_update_due:
