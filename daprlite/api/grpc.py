@@ -57,7 +57,7 @@ class DaprService:
     def __init__(
         self, api: DaprAPI, token: str | None = None, recorder: CallRecorder | None = None
     ) -> None:
-        self._api, self._token, self._recorder = api, token, recorder
+        self._api, self._token = api, token
         served: dict[str, Handler] = {
             "InvokeBinding": self.invoke_binding,
             "GetSecret": self.get_secret,
@@ -72,34 +72,25 @@ class DaprService:
             path = f"/{SERVICE}/{method.name}"
             if method.client_streaming or method.server_streaming:
                 self._streaming.add(path)
-            else:
-                self._unary[path] = served.get(method.name) or _unimplemented(method.name)
-        if recorder is not None:
-            self._unary = {path: _recorded(recorder, path, h) for path, h in self._unary.items()}
-        self._guarded = {path: self._guard(h) for path, h in self._unary.items()} if token else {}
+                continue
+            handler = served.get(method.name) or _unimplemented(method.name)
+            if token:
+                handler = _guarded(token, handler)
+            if recorder is not None:  # outside the guard: refused calls are counted too
+                handler = _recorded(recorder, path, handler)
+            self._unary[path] = handler
 
     def route(self, method: str, call: Call) -> Handler | GrpcError:
-        handler = (self._guarded or self._unary).get(method)
+        handler = self._unary.get(method)
         if handler is not None:
             return handler
         if method not in self._streaming:
             return GrpcError(code_pb2.UNIMPLEMENTED, f"unknown method {method}")
-        refusal = token_refusal(self._token, call) if self._token else None
+        # Streaming RPCs are all refused before their request is read (no metrics, as before).
+        refusal = token_refusal(self._token, call)
         if refusal is not None:
             return refusal
         return GrpcError(code_pb2.UNIMPLEMENTED, _unimplemented_message(method.rsplit("/")[-1]))
-
-    def _guard(self, handler: Handler) -> Handler:
-        token = self._token
-
-        async def guarded(request: bytes, call: Call) -> bytes:
-            refusal = token_refusal(token, call)
-            if refusal is not None:
-                raise refusal
-            return await handler(request, call)
-
-        # The recorder wraps the guard (refused calls are counted), so guard inside it.
-        return guarded
 
     async def invoke_binding(self, raw: bytes, call: Call) -> bytes:
         request = _parse(binding_pb2.InvokeBindingRequest, raw)
@@ -188,6 +179,16 @@ def _unimplemented(rpc: str) -> Handler:
         raise GrpcError(code_pb2.UNIMPLEMENTED, _unimplemented_message(rpc))
 
     return refuse
+
+
+def _guarded(token: str, handler: Handler) -> Handler:
+    async def guarded(raw: bytes, call: Call) -> bytes:
+        refusal = token_refusal(token, call)
+        if refusal is not None:
+            raise refusal
+        return await handler(raw, call)
+
+    return guarded
 
 
 def _recorded(recorder: CallRecorder, method: str, handler: Handler) -> Handler:
