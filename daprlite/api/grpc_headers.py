@@ -1,9 +1,6 @@
-"""A connection's request header blocks, HPACK-decoded into what a gRPC call needs.
-
-Clients index the headers every call repeats (path, content-type, user-agent...), so call after
-call sends the very same bytes. While the dynamic table is unchanged those bytes mean the same
-headers, so the decoded result is kept by block and the HPACK decoder is skipped.
-"""
+"""Request header blocks, HPACK-decoded into what a gRPC call needs. Clients send the same bytes
+call after call (indexed headers); while the HPACK table is unchanged they mean the same
+headers, so a block's result is remembered and the decoder skipped."""
 
 from __future__ import annotations
 
