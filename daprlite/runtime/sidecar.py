@@ -224,13 +224,13 @@ class Sidecar:
         # Imported here so that `daprlite --help` does not pay for the generated stubs.
         from daprlite.api.grpc import start_grpc_server
 
-        outer: tuple[Any, ...] = ()
+        recorder = None
         if self.metrics is not None:
-            from daprlite.observability.grpc_server import MetricsInterceptor
+            from daprlite.observability.grpc_server import GrpcServerMetrics
 
-            outer = (MetricsInterceptor(self.metrics),)
+            recorder = GrpcServerMetrics(self.metrics)
         self._grpc_server, self.grpc_port = await start_grpc_server(
-            self.api, self.config.dapr_grpc_port, self.config.api_token, outer
+            self.api, self.config.dapr_grpc_port, self.config.api_token, recorder
         )
 
     async def _start_app(self) -> None:

@@ -18,7 +18,7 @@ from grpc_status import rpc_status
 
 from daprlite import DAPR_RUNTIME_COMPAT
 from daprlite.api.core import DaprAPI
-from daprlite.api.grpc import start_grpc_server
+from daprlite.api.grpc import SERVICE, start_grpc_server
 from daprlite.model.component import Component
 from daprlite.model.config import RunConfig
 from daprlite.model.contracts import InvokeRequest, InvokeResponse
@@ -281,3 +281,43 @@ async def test_right_api_token_is_let_through(token_stub: dapr_pb2_grpc.DaprStub
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await token_stub.GetState(api_v1.GetStateRequest(store_name="s"), metadata=token)
     assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+class ListRecorder:
+    """A CallRecorder keeping (method, code, received, sent) of each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int, int]] = []
+
+    def record(self, method: str, code: int, seconds: float, received: int, sent: int) -> None:
+        assert seconds >= 0
+        self.calls.append((method, code, received, sent))
+
+
+async def test_every_unary_call_is_recorded_refused_ones_too() -> None:
+    recorder = ListRecorder()
+    api = make_api(FakeOutput(), [])
+    server, port = await start_grpc_server(api, 0, token="s3cret", recorder=recorder)
+    token = (("dapr-api-token", "s3cret"),)
+    request = binding_pb2.InvokeBindingRequest(name=BINDING, operation="create", data=b"12345")
+    get_state_request = api_v1.GetStateRequest(store_name="s")
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = dapr_pb2_grpc.DaprStub(channel)
+            await stub.InvokeBinding(request, metadata=token)
+            with pytest.raises(grpc.aio.AioRpcError):
+                await stub.InvokeBinding(request)  # no token
+            with pytest.raises(grpc.aio.AioRpcError):
+                await stub.GetState(get_state_request, metadata=token)
+            stream = stub.SubscribeConfiguration(api_v1.SubscribeConfigurationRequest())
+            with pytest.raises(grpc.aio.AioRpcError):
+                await stream.read()  # streaming RPCs are not recorded
+    finally:
+        await server.stop(None)
+    invoke, get_state = f"/{SERVICE}/InvokeBinding", f"/{SERVICE}/GetState"
+    size = request.ByteSize()
+    assert recorder.calls == [
+        (invoke, grpc.StatusCode.OK.value[0], size, 0),  # an empty InvokeBindingResponse
+        (invoke, grpc.StatusCode.UNAUTHENTICATED.value[0], size, 0),
+        (get_state, grpc.StatusCode.UNIMPLEMENTED.value[0], get_state_request.ByteSize(), 0),
+    ]
