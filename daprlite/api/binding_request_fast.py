@@ -51,17 +51,21 @@ def _refuse(_literal: str) -> Any:
     raise _NotPlain
 
 
+# Built once: json.loads and json.dumps with options build a new decoder or encoder each call.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_unique_keys,
+    parse_int=_plain_int,
+    parse_float=_refuse,
+    parse_constant=_refuse,
+)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def fast_output_binding_request(body: bytes) -> tuple[bytes, dict[str, str], str] | None:
     """(data as Go re-encodes it, metadata, operation), or None when the body is not plain."""
     try:
         text = body.decode("utf-8")
-        value = json.loads(
-            text,
-            object_pairs_hook=_unique_keys,
-            parse_int=_plain_int,
-            parse_float=_refuse,
-            parse_constant=_refuse,
-        )
+        value = _DECODER.decode(text)
     except (_NotPlain, ValueError, RecursionError):
         return None
     if not isinstance(value, dict) or not value.keys() <= _TOP_KEYS:
@@ -75,9 +79,7 @@ def fast_output_binding_request(body: bytes) -> tuple[bytes, dict[str, str], str
     ):
         return None
     try:
-        data = json.dumps(
-            value.get("data"), ensure_ascii=False, separators=(",", ":"), sort_keys=True
-        )
+        data = _ENCODER.encode(value.get("data"))
         for raw, escaped in _GO_ESCAPES:
             if raw in data:
                 data = data.replace(raw, escaped)

@@ -142,9 +142,12 @@ class HTTPAPI:
 
     async def _answer(self, request: HTTPRequest, handler: Handler | None) -> Reply:
         try:
-            denied = routes.authorize(request.method, request.path, request.headers, self._token)
-            if denied is not None:
-                return denied
+            if self._token:
+                denied = routes.authorize(
+                    request.method, request.path, request.headers, self._token
+                )
+                if denied is not None:
+                    return denied
             if handler is None:
                 return await self._fallback(request)
             return await handler(self.api, request)

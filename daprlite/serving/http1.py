@@ -6,7 +6,7 @@ against ~20 µs for llhttp's callbacks and one task per request (measured with a
 1 KB bodies, 16 keep-alive clients). What the Dapr SDKs, curl and daprd's rules need is here:
 keep-alive (HTTP/1.0 too), pipelined requests answered in order, chunked bodies,
 `Expect: 100-continue`, the body limit (the first `limit` bytes kept, the rest read and
-dropped, as daprd's limit reader does) and Go's 1 MB header limit. A request the parser
+dropped, as daprd's limit reader does) and Go's 1 MB header limit (431). A request the parser
 refuses gets a plain 400 and the connection is closed.
 """
 
@@ -89,6 +89,7 @@ class _Connection(asyncio.Protocol):
         self._url: list[bytes] = []
         self._headers: list[tuple[str, str]] = []
         self._header_bytes = 0
+        self._expects_continue = False
         self._body = LimitedBody(server.max_body_bytes)
         self._pending: deque[tuple[HTTPRequest, bool]] = deque()
         self._answering = False
@@ -114,7 +115,10 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserUpgrade:
             self._refuse(400, "upgrades are not supported")
         except httptools.HttpParserError as exc:
-            self._refuse(400, str(exc) or "malformed request")
+            if self._header_bytes > _MAX_HEADER_BYTES:
+                self._refuse(431, "request headers too large")  # Go's status for it
+            else:
+                self._refuse(400, str(exc) or "malformed request")
 
     # llhttp callbacks
 
@@ -122,6 +126,7 @@ class _Connection(asyncio.Protocol):
         self._url = []
         self._headers = []
         self._header_bytes = 0
+        self._expects_continue = False
         self._body = LimitedBody(self._server.max_body_bytes)
 
     def on_url(self, url: bytes) -> None:
@@ -133,12 +138,11 @@ class _Connection(asyncio.Protocol):
         # Bytes that are not UTF-8 come through as surrogates, so a wrong token compares
         # unequal instead of failing (api/http_routes.authorize turns them back).
         self._headers.append((name.decode("latin-1"), value.decode("utf-8", "surrogateescape")))
+        if len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
+            self._expects_continue = True
 
     def on_headers_complete(self) -> None:
-        if self._parser.get_http_version() == "1.1" and any(
-            name.lower() == "expect" and value.lower() == "100-continue"
-            for name, value in self._headers
-        ):
+        if self._expects_continue and self._parser.get_http_version() == "1.1":
             self._write(_CONTINUE)
 
     def on_body(self, chunk: bytes) -> None:
@@ -204,7 +208,7 @@ class _Connection(asyncio.Protocol):
     def _count_header_bytes(self, size: int) -> None:
         self._header_bytes += size
         if self._header_bytes > _MAX_HEADER_BYTES:
-            # Raised inside feed_data: the parser stops, data_received answers.
+            # Raised inside feed_data: the parser stops, data_received answers 431.
             raise httptools.HttpParserError("request headers too large")
 
     def _refuse(self, status: int, message: str) -> None:
