@@ -35,6 +35,19 @@ def payload(size: int) -> bytes:
     return json.dumps({"id": 12345, "kind": "bench", "text": filler}).encode()
 
 
+def result(
+    latencies: list[float], duration: float, errors: int, calls: int, cpu: float
+) -> dict[str, Any]:
+    """The JSON line of a run: msgs/s and latency percentiles of the measured window."""
+    return {
+        "msgs_per_s": len(latencies) / duration,
+        "errors": errors,
+        # Every completed call, warm-up included: the denominator for CPU time per message.
+        "calls": calls,
+        "client_cpu_us": cpu / max(calls, 1) * 1e6,
+    } | latency_summary(latencies)
+
+
 async def drive(call: Call, concurrency: int, warmup: float, duration: float) -> dict[str, Any]:
     """Keep `concurrency` calls in flight; measure only the calls that start inside the window."""
     loop = asyncio.get_running_loop()
@@ -62,13 +75,7 @@ async def drive(call: Call, concurrency: int, warmup: float, duration: float) ->
     cpu0 = time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     cpu = time.process_time() - cpu0
-    return {
-        "msgs_per_s": len(latencies) / duration,
-        "errors": errors,
-        # Every completed call, warm-up included: the denominator for CPU time per message.
-        "calls": calls,
-        "client_cpu_us": cpu / max(calls, 1) * 1e6,
-    } | latency_summary(latencies)
+    return result(latencies, duration, errors, calls, cpu)
 
 
 class CeilingProducer:
@@ -153,12 +160,7 @@ def latency_ceiling(
         acked.clear()
     cpu = time.process_time() - cpu0
     producer.flush(10)
-    return {
-        "msgs_per_s": len(latencies) / duration,
-        "errors": errors,
-        "calls": calls,
-        "client_cpu_us": cpu / max(calls, 1) * 1e6,
-    } | latency_summary(latencies)
+    return result(latencies, duration, errors, calls, cpu)
 
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:

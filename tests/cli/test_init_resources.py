@@ -21,22 +21,14 @@ from daprlite.process import manifest
 from daprlite.process.defaults import default_resources
 from daprlite.secretstores.registry import SecretStoreRegistry
 from tests.unit.test_localkafka_cli import FakeBroker
-from tests.unit.test_localkafka_cluster_cli import FakeCluster, load_installed
+from tests.unit.test_localkafka_cluster_cli import use_fake_brokers
 
 BINDING = "components/kafka-binding.yaml"
 
 
 @pytest.fixture
 def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("DAPRLITE_HOME", str(tmp_path))
-    monkeypatch.setattr(FakeBroker, "running", False)
-    monkeypatch.setattr(FakeBroker, "fail_with", None)
-    FakeBroker.instances.clear()
-    FakeCluster.made.clear()
-    monkeypatch.setattr(FakeCluster, "installed", None)
-    monkeypatch.setattr(cli_broker, "broker_factory", FakeBroker)
-    monkeypatch.setattr(cli_broker, "cluster_factory", FakeCluster)
-    monkeypatch.setattr(cli_broker, "cluster_loader", load_installed)
+    use_fake_brokers(monkeypatch, tmp_path)
     return tmp_path
 
 

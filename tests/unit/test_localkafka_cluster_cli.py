@@ -66,9 +66,9 @@ def load_installed(base: BrokerSettings, progress: Any = None) -> FakeCluster | 
     return FakeCluster.installed
 
 
-@pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
-    monkeypatch.setenv("DAPRLITE_HOME", str(tmp_path))
+def use_fake_brokers(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """`daprlite init|status|uninstall` under `home`, on FakeBroker and FakeCluster."""
+    monkeypatch.setenv("DAPRLITE_HOME", str(home))
     monkeypatch.setattr(FakeBroker, "running", False)
     monkeypatch.setattr(FakeBroker, "fail_with", None)
     FakeBroker.instances.clear()
@@ -77,6 +77,11 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
     monkeypatch.setattr(cli_broker, "broker_factory", FakeBroker)
     monkeypatch.setattr(cli_broker, "cluster_factory", FakeCluster)
     monkeypatch.setattr(cli_broker, "cluster_loader", load_installed)
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
+    use_fake_brokers(monkeypatch, tmp_path)
     root = typer.Typer()
     root.callback()(lambda: None)
     cli_broker.register(root)
