@@ -7,7 +7,6 @@ name. Messages are the official SDK's generated protobuf classes; the transport 
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import re
 import time
@@ -23,10 +22,10 @@ from daprlite.api.core import DaprAPI
 from daprlite.api.errors import APIError
 from daprlite.api.grpc_auth import token_refusal
 from daprlite.api.grpc_errors import rich_error
-from daprlite.api.grpc_wire import Call, GrpcError, GrpcServer, Handler
+from daprlite.api.grpc_wire import Call, GrpcError, GrpcServer, Handler, serve
 from daprlite.gocompat.baggage import baggage_error
 from daprlite.model.contracts import InvokeRequest
-from daprlite.model.errors import BindingError, ConfigError
+from daprlite.model.errors import BindingError
 
 log = logging.getLogger("daprlite.api.grpc")
 
@@ -280,15 +279,4 @@ async def start_grpc_server(
 ) -> tuple[GrpcServer, int]:
     """Serve on 127.0.0.1:`port` (0: any free port); return the server and its real port.
     `recorder`: told of every unary call, refused ones included."""
-    server = GrpcServer(DaprService(api, token, recorder))
-    try:
-        bound = await server.listen("127.0.0.1", port)
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
-        raise ConfigError(
-            f"port {port} is already in use on 127.0.0.1; pick another --dapr-grpc-port or "
-            "leave the flag out to get a free one"
-        ) from exc
-    log.info("API gRPC server is running on port %d", bound)
-    return server, bound
+    return await serve(DaprService(api, token, recorder), port)

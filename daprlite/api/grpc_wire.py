@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import logging
 import struct
 import zlib
@@ -17,6 +18,7 @@ from typing import Protocol, cast
 from hpack.exceptions import HPACKError
 
 from daprlite.api.grpc_headers import RequestHeaders
+from daprlite.model.errors import ConfigError
 
 log = logging.getLogger("daprlite.api.grpc")
 
@@ -572,3 +574,19 @@ class GrpcServer:
             connection.close()
         if self._server is not None:
             await self._server.wait_closed()
+
+
+async def serve(service: Service, port: int) -> tuple[GrpcServer, int]:
+    """Serve `service` on 127.0.0.1:`port` (0: any free port); the server and its real port."""
+    server = GrpcServer(service)
+    try:
+        bound = await server.listen("127.0.0.1", port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
+        raise ConfigError(
+            f"port {port} is already in use on 127.0.0.1; pick another --dapr-grpc-port or "
+            "leave the flag out to get a free one"
+        ) from exc
+    log.info("API gRPC server is running on port %d", bound)
+    return server, bound
