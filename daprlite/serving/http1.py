@@ -91,7 +91,9 @@ class _Connection(asyncio.Protocol):
         self._header_bytes = 0
         self._expects_continue = False
         self._body = LimitedBody(server.max_body_bytes)
-        self._pending: deque[tuple[HTTPRequest, bool]] = deque()
+        # Complete requests not yet answered, each with what its own request line and headers
+        # said of the connection: (request, keep-alive, HTTP/1.0).
+        self._pending: deque[tuple[HTTPRequest, bool, bool]] = deque()
         self._answering = False
         self._paused = False
 
@@ -157,7 +159,8 @@ class _Connection(asyncio.Protocol):
             self._body.body,
             self._body.truncated,
         )
-        self._pending.append((request, self._parser.should_keep_alive()))
+        http_10 = self._parser.get_http_version() == "1.0"
+        self._pending.append((request, self._parser.should_keep_alive(), http_10))
         if len(self._pending) > _MAX_PIPELINED and self._transport is not None:
             self._transport.pause_reading()
             self._paused = True
@@ -176,17 +179,16 @@ class _Connection(asyncio.Protocol):
             self._transport.resume_reading()
             self._paused = False
         self._answering = True
-        request, keep_alive = self._pending.popleft()
-        asyncio.get_running_loop().create_task(self._answer(request, keep_alive))
+        request, keep_alive, http_10 = self._pending.popleft()
+        asyncio.get_running_loop().create_task(self._answer(request, keep_alive, http_10))
 
-    async def _answer(self, request: HTTPRequest, keep_alive: bool) -> None:
+    async def _answer(self, request: HTTPRequest, keep_alive: bool, http_10: bool) -> None:
         try:
             reply = await self._server.answer(request)
         except Exception:  # the API answers every failure itself; this is a last resort
             log.exception("no answer for %s %s", request.method, request.raw_path)
             reply = Reply(500)
         keep_alive = keep_alive and not self._server.closing
-        http_10 = self._parser.get_http_version() == "1.0"
         self._write(encode_reply(reply, keep_alive, http_10))
         if keep_alive:
             self._answer_next()
