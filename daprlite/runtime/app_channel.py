@@ -169,7 +169,7 @@ class HttpAppChannel:
 
     def handler_for(self, component: Component, policy: PolicyRunner | None = None) -> EventHandler:
         route = route_of(component)
-        target = "/" + route.lstrip("/")
+        target = _target(route)
         name, tracer, calls = component.name, self._tracer, self._calls
         request = self._deliveries.request
         clock = time.perf_counter
@@ -225,7 +225,7 @@ class HttpAppChannel:
         return deliver
 
     def _url(self, route: str) -> str:
-        return f"http://{self.address}:{self.port}/{route.lstrip('/')}"
+        return f"http://{self.address}:{self.port}{_target(route)}"
 
     def _headers(self, headers: dict[str, str]) -> dict[str, str]:
         if self._token:
@@ -236,6 +236,11 @@ class HttpAppChannel:
         await self._deliveries.close()
         if self._session is not None:
             await self._session.close()
+
+
+def _target(route: str) -> str:
+    """The request target of an app route, however many slashes it was written with."""
+    return "/" + route.lstrip("/")
 
 
 def received_length(headers: Mapping[str, str]) -> int:
